@@ -1,0 +1,1 @@
+"""controller: flies patrols over MAVLink, turns sightings into tickets, and hosts the CLI."""

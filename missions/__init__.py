@@ -1,0 +1,1 @@
+"""missions: plan patrols from a site config. Imports nothing else of waterpatrol."""

@@ -1,0 +1,1 @@
+"""vision: detection, georeferencing and confirmation of anomalies in downlinked frames."""
