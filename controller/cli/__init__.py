@@ -19,7 +19,7 @@ from pathlib import Path
 
 from missions.errors import UserError
 
-OTHER_COMMAND_MODULES = ("sim.cli", "vision.cli")
+OTHER_COMMAND_MODULES = ("sim.cli", "sim.render_cli", "vision.cli")
 
 
 def command_modules() -> list[str]:
