@@ -77,6 +77,7 @@ class AreaFigures:
     name: str
     water_km2: float
     swath_m: float
+    strategy: str | None            # lawnmower or contour; None when coverage was not planned
     sweep_heading_deg: float | None
     coverage_length_m: float
     lower_bound_m: float

@@ -192,7 +192,8 @@ def _figures(site: Site, geo: SiteGeometry, coverage: list[CoveragePath], shores
         bound = water.area / site.swath_m
         out.append(AreaFigures(
             name=ag.name, water_km2=round(water.area / 1e6, 4), swath_m=round(site.swath_m, 2),
-            sweep_heading_deg=round(c.angle_deg, 2) if c else None,
+            strategy=c.strategy if c else None,
+            sweep_heading_deg=round(c.angle_deg, 2) if c and c.angle_deg is not None else None,
             coverage_length_m=round(c.length_m, 1) if c else 0.0, lower_bound_m=round(bound, 1),
             ratio=round(c.length_m / bound, 4) if c else None,
             coverage_fraction=round(frac, 5) if frac is not None else None,

@@ -15,10 +15,13 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from ..transit import Transit
 from .cells import Sweep, build_cells, cell_path, path_length, sweeps_per_line
+from .contour import contour_path
 from .order import order_cells
+from .trim import EndTrimmer
 from .swaths import SweepGeometry, edges_of, intervals, line_offsets, rings_of, rotate, rotate_edges, unrotate
 
 Progress = Callable[[int, int], None]
+CONTOUR_MIN_CONVEXITY = 0.9  # below this, bays and islands make loops multiply
 
 
 @dataclass
@@ -28,12 +31,13 @@ class CoveragePath:
     area: str
     points: np.ndarray        # N x 2 waypoints
     sweep: np.ndarray         # N-1 flags: True where segment i is a sweep (camera work), False for turns/transit
-    angle_deg: float          # compass heading of the sweeps, in [0, 180)
+    angle_deg: float | None   # compass heading of the sweeps, in [0, 180); None for contour loops
     sweeps: int
     cells: int
     length_m: float
     sweep_length_m: float
     turns: int = 0
+    strategy: str = "lawnmower"  # or "contour"
     estimates: dict = field(default_factory=dict)
 
 
@@ -53,9 +57,11 @@ def heading_deg(angle_rad: float) -> float:
 
 
 class CoveragePlanner:
-    def __init__(self, sweep: SweepGeometry, transit: Transit, coarse_step_deg: float = 6.0, turn_cost_m: float = 0.0):
+    def __init__(self, sweep: SweepGeometry, transit: Transit, coarse_step_deg: float = 6.0, turn_cost_m: float = 0.0,
+                 try_contour: bool = True):
         """`turn_cost_m`: length-equivalent of braking for one reversal (v^2/a), so that the objective is time."""
         self.g = sweep
+        self.try_contour = try_contour
         self.turn_cost = turn_cost_m
         self.transit = transit
         self.coarse_step = math.radians(coarse_step_deg)
@@ -132,16 +138,47 @@ class CoveragePlanner:
             tick()
             if lay.cost < best.cost - 1e-6:
                 best = lay
-        path = self._assemble(name, best, start, end)
+        path = self._assemble(name, best, start, end, edges, verts)
+        if self.try_contour and region.area / region.convex_hull.area >= CONTOUR_MIN_CONVEXITY:
+            alt = self._contour(name, region, start, end)
+            if alt is not None and self._score(alt, start, end) < self._score(path, start, end):
+                path = alt
         if progress:
             progress(total, total)
         return path
 
+    def _score(self, path: CoveragePath, start: np.ndarray, end: np.ndarray) -> float:
+        """The same objective for either strategy: length, braking at corners, and getting there and back."""
+        pts = np.vstack([start[None], path.points, end[None]])
+        d = np.diff(pts, axis=0)
+        seg = np.hypot(d[:, 0], d[:, 1])
+        d = d[seg > 1e-6]
+        h = np.arctan2(d[:, 1], d[:, 0])
+        turn = np.abs((np.diff(h) + math.pi) % (2 * math.pi) - math.pi)
+        return float(seg.sum() + self.turn_cost * ((1 - np.cos(turn)) / 2).sum())
+
+    def _contour(self, name: str, region, start: np.ndarray, end: np.ndarray) -> CoveragePath | None:
+        got = contour_path(region, self.g, start, self.transit)
+        if got is None:
+            return None
+        points, flags = got
+        seg = np.hypot(*np.diff(points, axis=0).T)
+        return CoveragePath(area=name, points=points, sweep=flags, angle_deg=None, sweeps=int(flags.sum()), cells=1,
+                            length_m=float(seg.sum()), sweep_length_m=float(seg[flags].sum()),
+                            turns=count_turns(points), strategy="contour")
+
     # ---- the chosen layout, ordered and made safe ------------------------------------------------
-    def _assemble(self, name: str, lay: _Layout, start: np.ndarray, end: np.ndarray) -> CoveragePath:
+    def _assemble(self, name: str, lay: _Layout, start: np.ndarray, end: np.ndarray,
+                  edges: np.ndarray, verts: np.ndarray) -> CoveragePath:
         variants = [_variants(c, lay.offsets) for c in lay.cells]
+        r = rotate(verts, lay.angle)
+        trimmer = EndTrimmer(rotate_edges(edges, lay.angle), r[:, 1].min(), r[:, 1].max(), self.g.spacing,
+                             self.g.footprint)
         world = [[unrotate(p, lay.angle) for p, _ in v] for v in variants]
         sequence = order_cells(world, start, end, self.transit)
+        world = [list(v) for v in world]
+        for ci, vi in sequence:
+            world[ci][vi] = unrotate(trimmer.trim(variants[ci][vi][0]), lay.angle)
         pts: list[np.ndarray] = []
         flags: list[bool] = []
         for ci, vi in sequence:

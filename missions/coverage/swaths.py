@@ -60,31 +60,27 @@ def line_offsets(ymin: float, ymax: float, spacing: float, edge: float) -> np.nd
 
 
 def crossings(redges: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(line index, x) of every crossing of rotated edges with lines y = offsets[k] (half-open rule)."""
+    """(line index, x) of every crossing of rotated edges with lines y = offsets[k].
+
+    Half-open rule, decided by exact comparisons against the same vertex values: an edge crosses
+    line k when min(y1, y2) <= y_k < max(y1, y2). A line through a vertex then meets it once when
+    the shore passes through and twice or never at a local extreme, so pairs stay even.
+    """
     if len(redges) == 0 or len(offsets) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    y0, y1 = redges[:, 1], redges[:, 3]
-    lo, hi = np.minimum(y0, y1), np.maximum(y0, y1)
-    base, step = offsets[0], (offsets[1] - offsets[0]) if len(offsets) > 1 else 1.0
-    # line k is crossed when lo <= y_k < hi
-    k_first = np.ceil((lo - base) / step - 1e-12).astype(np.int64)
-    k_last = np.ceil((hi - base) / step - 1e-12).astype(np.int64) - 1
-    k_first = np.maximum(k_first, 0)
-    k_last = np.minimum(k_last, len(offsets) - 1)
+    lo = np.minimum(redges[:, 1], redges[:, 3])
+    hi = np.maximum(redges[:, 1], redges[:, 3])
+    k_first = np.searchsorted(offsets, lo, side="left")       # first line with y >= lo
+    k_last = np.searchsorted(offsets, hi, side="left") - 1    # last line with y < hi
     counts = np.maximum(k_last - k_first + 1, 0)
     total = int(counts.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     edge_idx = np.repeat(np.arange(len(redges)), counts)
-    starts = np.repeat(k_first, counts)
     within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    k = starts + within
-    yk = offsets[k]
+    k = np.repeat(k_first, counts) + within
     e = redges[edge_idx]
-    # guard against lines that hit a vertex exactly at the excluded end of its edge
-    keep = (yk >= np.minimum(e[:, 1], e[:, 3])) & (yk < np.maximum(e[:, 1], e[:, 3]))
-    k, yk, e = k[keep], yk[keep], e[keep]
-    t = (yk - e[:, 1]) / (e[:, 3] - e[:, 1])
+    t = (offsets[k] - e[:, 1]) / (e[:, 3] - e[:, 1])
     x = e[:, 0] + t * (e[:, 2] - e[:, 0])
     return k, x
 

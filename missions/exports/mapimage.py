@@ -46,7 +46,7 @@ def _nice(length: float) -> float:
 def draw_plan(plan: PatrolPlan, site: Site, path: Path, dpi: int = 130) -> None:
     geo = SiteGeometry(site)
     frame = geo.frame
-    fig, ax = plt.subplots(figsize=(11, 9), dpi=dpi)
+    fig, ax = plt.subplots(figsize=(13, 9), dpi=dpi)
     ax.set_facecolor(LAND)
     for ag in geo.areas:
         for poly in as_polygons(ag.water):
@@ -96,7 +96,8 @@ def draw_plan(plan: PatrolPlan, site: Site, path: Path, dpi: int = 130) -> None:
                  f"{plan.length_m / 1000:.1f} km, last landing after {plan.makespan_s / 60:.0f} min"
                  + (f", coverage {min(cov):.1%}" if cov else "") + f"\naltitude {plan.altitude_m:g} m, swath {plan.swath_m:.0f} m",
                  fontsize=11)
-    ax.legend(loc="upper left", fontsize=7, framealpha=0.85, ncol=1 if len(plan.sorties) < 14 else 2)
+    ncol = 1 if len(plan.sorties) <= 30 else 2
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, framealpha=0.9, ncol=ncol, borderaxespad=0)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
