@@ -70,6 +70,7 @@ class Sortie:
     end_s: float = 0.0
     areas: list[str] = field(default_factory=list)
     hotspots: list[str] = field(default_factory=list)
+    covered_km2: float = 0.0  # water this sortie's camera work sees
 
 
 @dataclass

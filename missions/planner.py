@@ -159,6 +159,9 @@ def _best_split(splitter: Splitter, steps: list[Step], site: Site, drones: int) 
 
 def _sorties(site: Site, geo: SiteGeometry, paths: list[SortiePath], sched: Schedule, model: FlightModel) -> list[Sortie]:
     home_xy = (geo.home.x, geo.home.y)
+    water = shapely.union_all([ag.coverable for ag in geo.areas])
+    shapely.prepare(water)
+    half = site.footprint_m[0] / 2
     out = []
     for k, p in enumerate(paths):
         drone = sched.drone_of[k]
@@ -166,11 +169,14 @@ def _sorties(site: Site, geo: SiteGeometry, paths: list[SortiePath], sched: Sche
         items = mission_items(p, geo.frame, site.info.home, alt, site.vehicle.cruise_speed_mps)
         areas = list(dict.fromkeys(st.area for st in p.steps if st.kind == "wp" and st.pattern in ("coverage", "shoreline")))
         spots = [st.orbit.hotspot for st in p.steps if st.kind == "orbit"]
+        work = [pts for pts, pattern, _ in flown_polyline(p, home_xy) if pattern != "transit" and len(pts) > 1]
+        seen = (shapely.intersection(MultiLineString([LineString(w) for w in work]).buffer(half, quad_segs=2), water).area
+                if work else 0.0)
         out.append(Sortie(
             index=k + 1, drone=drone + 1, altitude_m=alt, items=items, legs=legs(p, geo.frame, home_xy),
             length_m=round(p.length_m, 1), work_length_m=round(p.work_m, 1), flight_time_s=round(p.time_s, 1),
             battery_fraction=round(model.battery_fraction(p.time_s), 4), start_s=round(sched.start_s[k], 1),
-            end_s=round(sched.end_s[k], 1), areas=areas, hotspots=spots))
+            end_s=round(sched.end_s[k], 1), areas=areas, hotspots=spots, covered_km2=round(seen / 1e6, 4)))
     return out
 
 

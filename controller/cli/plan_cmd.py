@@ -63,6 +63,7 @@ def run(args) -> int:
     for s in plan.sorties:
         print(f"  sortie {s.index} (drone {s.drone}, {s.altitude_m:g} m): {s.length_m / 1000:.1f} km, "
               f"{s.flight_time_s / 60:.1f} min, {s.battery_fraction:.0%} battery, {len(s.items)} items, "
+              f"sees {s.covered_km2:.2f} km2, "
               f"takeoff at +{s.start_s / 60:.0f} min")
     for h in plan.hotspots:
         gap = f", longest gap {h.max_gap_min:.0f} min (revisit every {h.revisit_min:g})" if h.revisit_min else ""
