@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
+from .failsafe import parse_failsafe
 from .geofiles import read_geojson, read_kml
 from .reader import Fields, latlon, show
 from .schema import (HOTSPOT_KINDS, PATTERNS, PRIORITIES, Area, Camera, Hotspot, NoFlyZone, Patrol,
@@ -56,13 +57,15 @@ def parse_site(doc, src: str = "<site>", base_dir: Path | None = None) -> Site:
     no_fly = tuple(_no_fly(Fields(src, f"no_fly[{i}]", raw), check) for i, raw in enumerate(top.listing("no_fly", [])))
     hotspots = tuple(_hotspot(Fields(src, f"hotspots[{i}]", raw), check) for i, raw in enumerate(top.listing("hotspots", [])))
 
+    failsafe = parse_failsafe(Fields(src, "failsafe", top.get("failsafe")) if top.has("failsafe") else None)
+    top.seen.add("failsafe")
     extra = {}
     for key in ("agencies", "routing"):  # owned by the ticket stage, parsed there
         if key in top.raw:
             extra[key] = top.get(key)
     top.done()
 
-    site = Site(info, vehicle, camera, patrol, tuple(areas), hotspots, no_fly, source=src, extra=extra)
+    site = Site(info, vehicle, camera, patrol, tuple(areas), hotspots, no_fly, source=src, failsafe=failsafe, extra=extra)
     check.site(site)
     return site
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..geo import LocalFrame
+from .failsafe import FailsafePolicy
 
 PATTERNS = ("coverage", "shoreline", "hotspots")
 HOTSPOT_KINDS = ("dumping", "fishing", "swimming", "pollution", "other")
@@ -124,6 +125,7 @@ class Site:
     hotspots: tuple[Hotspot, ...] = ()
     no_fly: tuple[NoFlyZone, ...] = ()
     source: str = "<memory>"
+    failsafe: FailsafePolicy = field(default_factory=FailsafePolicy)
     extra: dict = field(default_factory=dict, compare=False)  # sections owned by later stages (routing...)
 
     @cached_property
