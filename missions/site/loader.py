@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
+from .agencies import parse_agencies
 from .failsafe import parse_failsafe
 from .geofiles import read_geojson, read_kml
 from .reader import Fields, latlon, show
@@ -59,13 +60,11 @@ def parse_site(doc, src: str = "<site>", base_dir: Path | None = None) -> Site:
 
     failsafe = parse_failsafe(Fields(src, "failsafe", top.get("failsafe")) if top.has("failsafe") else None)
     top.seen.add("failsafe")
-    extra = {}
-    for key in ("agencies", "routing"):  # owned by the ticket stage, parsed there
-        if key in top.raw:
-            extra[key] = top.get(key)
+    agencies, routing = parse_agencies(top, info.timezone, tuple(names) + tuple(h.name for h in hotspots))
     top.done()
 
-    site = Site(info, vehicle, camera, patrol, tuple(areas), hotspots, no_fly, source=src, failsafe=failsafe, extra=extra)
+    site = Site(info, vehicle, camera, patrol, tuple(areas), hotspots, no_fly, source=src, failsafe=failsafe,
+                agencies=agencies, routing=routing)
     check.site(site)
     return site
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..geo import LocalFrame
+from .agencies import DEFAULT_AGENCIES, Agency, Routing, default_routing
 from .failsafe import FailsafePolicy
 
 PATTERNS = ("coverage", "shoreline", "hotspots")
@@ -126,6 +127,8 @@ class Site:
     no_fly: tuple[NoFlyZone, ...] = ()
     source: str = "<memory>"
     failsafe: FailsafePolicy = field(default_factory=FailsafePolicy)
+    agencies: tuple[Agency, ...] = DEFAULT_AGENCIES  # partner agencies that receive tickets
+    routing: Routing = field(default_factory=default_routing)
     extra: dict = field(default_factory=dict, compare=False)  # sections owned by later stages (routing...)
 
     @cached_property
