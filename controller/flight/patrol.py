@@ -1,0 +1,135 @@
+"""The patrol: every drone flying its own sorties at once, one log, one live status, one outcome."""
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from missions.errors import UserError
+from missions.plan import PatrolPlan
+from missions.site import Site, SiteGeometry
+from missions.transit import Transit
+
+from ..vehicle import System, VehicleError
+from .drone import DroneRunner, DroneStatus, Settings
+from .missionlog import MissionLog
+from .report import write_reports
+
+
+def plan_fingerprint(plan: PatrolPlan) -> str:
+    items = [[it.mavlink() for it in s.items] for s in plan.sorties]
+    return hashlib.sha256(json.dumps([plan.site, [s.drone for s in plan.sorties], items]).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Outcome:
+    completed: bool
+    sorties: int
+    failed: list[str]
+    out: Path
+
+
+class Patrol:
+    def __init__(self, site: Site, plan: PatrolPlan, connections: list[str], out: Path, settings: Settings | None = None,
+                 connect_timeout_s: float = 30.0):
+        if plan.drones != len(connections):
+            raise UserError(f"the plan shares its sorties among {plan.drones} drone(s) but {len(connections)} "
+                            f"--connect given; plan again with --drones {len(connections)} or give one per drone")
+        self.site, self.plan, self.conns, self.out = site, plan, connections, Path(out)
+        self.settings = settings or Settings()
+        self.connect_timeout_s = connect_timeout_s
+        self.abort = threading.Event()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.log = MissionLog(self.out / "mission.db")
+        self.runners: list[DroneRunner] = []
+        self.errors: list[str] = []
+        self.resumed = self._prepare_log()
+
+    def _prepare_log(self) -> bool:
+        """A fresh log gets the plan's sorties; a log of the same plan is continued (re-attach)."""
+        fp = plan_fingerprint(self.plan)
+        old = self.log.meta("plan")
+        if old is not None and old != fp:
+            raise UserError(f"{self.out / 'mission.db'} belongs to another plan; use a new --out folder")
+        if old == fp:
+            self.log.event("restart", "controller started again; re-attaching")
+            return True
+        self.log.set_meta("plan", fp)
+        self.log.set_meta("site", self.site.name)
+        self.log.set_meta("connections", self.conns)
+        for s in sorted(self.plan.sorties, key=lambda s: s.start_s):
+            self.log.add_sortie(s.index, s.drone, s.items)
+        self.log.event("start", f"{len(self.plan.sorties)} sorties on {self.plan.drones} drone(s)")
+        return False
+
+    def statuses(self) -> list[DroneStatus]:
+        return [r.status for r in self.runners]
+
+    def run(self, on_tick: Callable[[list[DroneStatus]], None] | None = None) -> Outcome:
+        transit = Transit(SiteGeometry(self.site).keepout)
+        systems: list[System] = []
+        try:
+            for k, conn in enumerate(self.conns, start=1):
+                sysk = System(conn, name=f"drone {k} ({conn})",
+                              events=lambda kind, detail, d=k: self.log.event(kind, detail, d),
+                              connect_timeout_s=self.connect_timeout_s)
+                sysk.connect()
+                systems.append(sysk)
+                self.runners.append(DroneRunner(k, sysk, self.site, self.log, self.settings, self.abort, transit))
+            threads = [threading.Thread(target=self._drone_thread, args=(r,), name=f"drone-{r.drone}", daemon=True)
+                       for r in self.runners]
+            for t in threads:
+                t.start()
+            while any(t.is_alive() for t in threads):
+                for req in self.log.take_requests():
+                    if req == "abort" and not self.abort.is_set():
+                        self.log.event("abort", "requested by `waterpatrol abort`")
+                        self.abort.set()
+                if on_tick:
+                    on_tick(self.statuses())
+                time.sleep(0.1)
+            if on_tick:
+                on_tick(self.statuses())
+        finally:
+            for s in systems:
+                s.close()
+            write_reports(self.log, self.site, self.out)
+        rows = self.log.sorties()
+        done = _plan_sorties_completed(rows)
+        return Outcome(completed=all(done.values()) and not self.errors and not self.abort.is_set(),
+                       sorties=len(done), failed=self.errors, out=self.out)
+
+    def _drone_thread(self, runner: DroneRunner) -> None:
+        try:
+            runner.run()
+        except VehicleError as exc:
+            self.errors.append(str(exc))
+        except Exception as exc:  # a bug in one drone's thread must not leave the others unwatched
+            self.errors.append(f"drone {runner.drone}: {exc.__class__.__name__}: {exc}")
+            self.log.event("crash", f"{exc.__class__.__name__}: {exc}", runner.drone)
+            raise
+
+    def request_abort(self) -> None:
+        self.abort.set()
+
+    def install_sigint(self) -> None:
+        """First Ctrl-C: every drone returns and lands. Second: leave now (the vehicles' failsafes stay armed)."""
+        def handler(signum, frame):
+            if self.abort.is_set():
+                raise KeyboardInterrupt
+            self.log.event("abort", "Ctrl-C")
+            self.abort.set()
+        signal.signal(signal.SIGINT, handler)
+
+
+def _plan_sorties_completed(rows) -> dict[int, bool]:
+    """A plan sortie is done when the newest row of its chain (it, or its last resume) completed."""
+    tip: dict[int, object] = {}
+    for r in rows:  # ids grow, so the last row seen for a plan sortie is the tip of its chain
+        tip[r.plan_index] = r
+    return {k: r.status == "completed" for k, r in tip.items()}

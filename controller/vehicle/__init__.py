@@ -1,0 +1,17 @@
+"""The vehicle, MAVSDK-style: one `System` per drone with a plugin per capability.
+
+MAVLink 2 is selected before anything else touches pymavlink: the fence and rally protocols ride
+on MISSION_* extension fields that MAVLink 1 frames drop.
+"""
+import os
+
+os.environ.setdefault("MAVLINK20", "1")
+
+from pymavlink import mavutil  # noqa: E402
+
+mavutil.set_dialect("ardupilotmega")
+
+from .errors import LinkLost, VehicleError  # noqa: E402
+from .system import System  # noqa: E402
+
+__all__ = ["System", "VehicleError", "LinkLost"]
