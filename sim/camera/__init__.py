@@ -1,0 +1,1 @@
+"""The simulated camera: pinhole model, renderer, effects and the frame stream."""

@@ -1,0 +1,52 @@
+"""A world made ready to render: water and land layers, procedural land, object drawings, an index."""
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from missions.site import Site
+from sim.world.geometry import site_frame, water_geometry
+from sim.world.placed import LAND_Z, Placed, place
+from sim.world.schema import World
+
+from .land import LandGenerator
+from .parts import Item
+from .shapes import build
+from .tiled import TiledLayer
+
+
+class Scene:
+    def __init__(self, site: Site, world: World):
+        self.site, self.world = site, world
+        self.frame = site_frame(site)
+        self.water_z = float(site.info.water_level_m)
+        self.land_z = LAND_Z
+        water = water_geometry(site)
+        self.water_geom = water
+        self.water = TiledLayer(water)
+        self.land = LandGenerator(world.land, world.seed, water, self.water_z, self.land_z,
+                                  world.environment.sun_azimuth_deg)
+        self.placed: list[Placed] = [place(site, o) for o in world.objects]
+        self.items: list[Item] = [build(p.obj, self.frame, p.base_z, self.land_z) for p in self.placed]
+        self._index()
+
+    def _index(self) -> None:
+        items = self.items + self.land.cars
+        self._all = items
+        self._tree = shapely.STRtree([shapely.Point(*it.center).buffer(it.radius + 1.0, quad_segs=2) for it in items]) \
+            if items else None
+
+    def items_in(self, region: Polygon) -> list[Item]:
+        """Planted objects and road traffic near a frame's footprint."""
+        if self._tree is None:
+            return []
+        return [self._all[i] for i in sorted(self._tree.query(region))]
+
+    def placed_in(self, region: Polygon) -> list[Placed]:
+        out = []
+        for p in self.placed:
+            r = float(np.max(np.hypot(*(p.footprint - np.asarray(p.center)).T))) + 1.0
+            if region.distance(shapely.Point(*p.center)) <= r:
+                out.append(p)
+        return out
