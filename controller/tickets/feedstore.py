@@ -1,0 +1,125 @@
+"""A partner's own store of the tickets it received: stored first, acknowledged after.
+
+`feed.sqlite` (WAL, synchronous FULL) is the durable record: every sequence number received, the
+latest version of each ticket and its evidence. A batch of deliveries is committed in one
+transaction before any of them is acknowledged. Duplicates (a sequence number seen before, or a
+ticket version not newer than the one held) are recognised and only acknowledged again, so each
+ticket version is stored and shown exactly once. Beside it, `tickets/<id>/` holds the latest
+ticket.json, crop.jpg and frame.jpg for people and other programs to read.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from missions.errors import UserError
+
+from .protocol import Deliver
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS received(seq INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL, version INTEGER NOT NULL,
+                                    at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tickets(id TEXT PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL,
+                                   doc TEXT NOT NULL, received_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence(sha256 TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value);
+"""
+
+
+@dataclass(frozen=True)
+class Stored:
+    seq: int
+    ticket: dict
+    parts: dict[str, bytes]
+
+
+class FeedStore:
+    def __init__(self, folder: str | Path, *, mirror: bool = True):
+        self.folder = Path(folder)
+        self.mirror = mirror
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(str(self.folder / "feed.sqlite"), isolation_level=None, timeout=30.0,
+                                      check_same_thread=False)  # opened here, then used by one feed thread
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except (OSError, sqlite3.DatabaseError) as exc:
+            raise UserError(f"--out {self.folder}: cannot keep the feed there ({exc})") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    @property
+    def last_seq(self) -> int:
+        """Every sequence number up to this one is stored: what to tell the server in hello."""
+        row = self.db.execute("SELECT value FROM state WHERE key = 'last_seq'").fetchone()
+        return int(row[0]) if row else 0
+
+    def save(self, batch: list[Deliver]) -> list[Stored]:
+        """Store a batch in one transaction; returns the ticket versions that were new."""
+        new: list[Stored] = []
+        now = time.time()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for d in batch:
+                if self.db.execute("SELECT 1 FROM received WHERE seq = ?", (d.seq,)).fetchone():
+                    continue
+                tid, version = d.ticket["id"], d.ticket["version"]
+                self.db.execute("INSERT INTO received(seq, ticket_id, version, at) VALUES (?, ?, ?, ?)",
+                                (d.seq, tid, version, now))
+                row = self.db.execute("SELECT version FROM tickets WHERE id = ?", (tid,)).fetchone()
+                if row is not None and row[0] >= version:
+                    continue  # this version (or a later one) is here already
+                self.db.execute("INSERT INTO tickets(id, version, seq, doc, received_at) VALUES (?, ?, ?, ?, ?) "
+                                "ON CONFLICT(id) DO UPDATE SET version = excluded.version, seq = excluded.seq, "
+                                "doc = excluded.doc, received_at = excluded.received_at",
+                                (tid, version, d.seq, json.dumps(d.ticket, ensure_ascii=False), now))
+                for e in d.ticket.get("evidence", []):
+                    data = d.parts.get(e["name"])
+                    if data is not None:
+                        self.db.execute("INSERT OR IGNORE INTO evidence(sha256, data) VALUES (?, ?)", (e["sha256"], data))
+                new.append(Stored(d.seq, d.ticket, d.parts))
+            last = self.last_seq
+            while self.db.execute("SELECT 1 FROM received WHERE seq = ?", (last + 1,)).fetchone():
+                last += 1
+            self.db.execute("INSERT INTO state(key, value) VALUES ('last_seq', ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (last,))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        if self.mirror:
+            for s in new:
+                self._write_files(s)
+        return new
+
+    def _write_files(self, s: Stored) -> None:
+        folder = self.folder / "tickets" / s.ticket["id"]
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {f"{name}.jpg": data for name, data in s.parts.items()}
+        files["ticket.json"] = json.dumps(s.ticket, ensure_ascii=False, indent=1).encode("utf-8")
+        for name, data in files.items():
+            tmp = folder / f".{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, folder / name)
+
+    # ---- reading ----------------------------------------------------------------------------------
+
+    def tickets(self) -> list[dict]:
+        return [json.loads(r[0]) for r in self.db.execute("SELECT doc FROM tickets ORDER BY seq")]
+
+    def ticket(self, ticket_id: str) -> dict | None:
+        row = self.db.execute("SELECT doc FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def received_seqs(self) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT seq FROM received ORDER BY seq")]
+
+    def evidence(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
