@@ -28,3 +28,8 @@ class Pose:
     ve_mps: float = 0.0
     vd_mps: float = 0.0
     armed: bool = False
+    # Where the vehicle really is, when the estimate above differs from it (GPS noise, a glitch): the
+    # camera films from here while frames carry the estimate, as a real drone's would. None: the same.
+    true_lat: float | None = None
+    true_lon: float | None = None
+    true_alt_home_m: float | None = None

@@ -18,7 +18,7 @@ WATER_RGB = {
     "clear": ((44, 68, 72), (58, 84, 80)),
     "blue": ((36, 62, 86), (52, 78, 96)),
     "green": ((56, 80, 64), (72, 98, 66)),
-    "algae": ((70, 100, 50), (98, 128, 50)),
+    "algae": ((60, 96, 46), (86, 126, 44)),
     "silt": ((108, 98, 74), (128, 114, 82)),
 }
 
@@ -69,7 +69,7 @@ class Conditions:
             sun_elevation_deg=elev, sun_azimuth_deg=float(rng.uniform(60, 300)), water=water,
             water_rgb=body, water_patch_rgb=patch,
             wind_mps=float(np.clip(rng.gamma(2.0, 1.6), 0, 12)), wind_from_deg=float(rng.uniform(0, 360)),
-            haze=haze, exposure=float(rng.normal(1.0, 0.1)), warmth=float(np.clip(rng.normal(0.05, 0.3), -0.8, 0.8)),
+            haze=haze, exposure=float(rng.normal(1.0, 0.1)), warmth=float(np.clip(rng.normal(0.05, 0.2), -0.5, 0.5)),
             contrast=float(rng.normal(1.0, 0.08)), vignette=float(rng.uniform(0.0, 0.3)), blur_px=blur,
             motion_px=motion, motion_dir_deg=float(rng.uniform(0, 180)), noise=float(rng.uniform(0.5, 7)),
             jpeg_quality=int(rng.integers(45, 96)), glint=float(rng.uniform(0.4, 1.5)),

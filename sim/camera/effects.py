@@ -21,7 +21,7 @@ def tone_lut(cond: Conditions, haze_t: float) -> np.ndarray:
     """256 x 1 x 3 LUT: haze as a blend with the air light, then exposure, warmth and contrast."""
     x = np.arange(256, dtype=float)
     air = sky_rgb(cond)[::-1] * 0.95              # BGR
-    light = 0.85 + 0.15 * math.sin(math.radians(cond.sun_elevation_deg))
+    light = 0.92 + 0.08 * math.sin(math.radians(cond.sun_elevation_deg))  # auto exposure
     gains = np.array([1.0 - 0.08 * cond.warmth, 1.0, 1.0 + 0.08 * cond.warmth])  # B, G, R
     if cond.sun_elevation_deg < 20:  # low sun: warmer, dimmer
         k = (20 - cond.sun_elevation_deg) / 20

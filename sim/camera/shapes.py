@@ -46,6 +46,9 @@ DEBRIS = {
 DEBRIS["mixed"] = DEBRIS["plastic"] + DEBRIS["styrofoam"][:1] + DEBRIS["branches"][:2]
 
 
+MARKER_SCALE, MARKER_MIN_M = 1.8, 0.25   # a net's end marker buoys, relative to its floats
+
+
 class Local:
     """Object-local coordinates: a along the heading (forward), b to the right, in metres."""
 
@@ -108,7 +111,7 @@ def fishing_net(o: WorldObject, frame, z0: float) -> Item:
     rng = np.random.default_rng(o.variant)
     xy = frame.xy_array(o.line)
     pts = resample(xy, o.spacing_m)
-    pts = pts + rng.normal(0, 0.03, pts.shape)
+    pts = pts + np.clip(rng.normal(0, 0.01, pts.shape), -0.02, 0.02)
     palette = FLOAT[o.color]
     base = palette[int(rng.integers(len(palette)))]
     parts: list[Part] = []
@@ -118,11 +121,11 @@ def fishing_net(o: WorldObject, frame, z0: float) -> Item:
     r = o.width_m / 2.0
     for i, (x, y) in enumerate(pts):
         c = shade(base, rng.uniform(0.9, 1.08))
-        parts.append(disc(x, y, z0 + 0.05, r * rng.uniform(0.9, 1.1) if i else r, c))
+        parts.append(disc(x, y, z0 + 0.05, r * rng.uniform(0.9, 1.0), c))
     if o.markers:
         for end in (0, -1):
             x, y = pts[end]
-            parts.append(disc(x, y, z0 + 0.1, max(0.25, r * 1.8), BUOY["orange"] if o.color != "orange" else BUOY["red"]))
+            parts.append(disc(x, y, z0 + 0.05, max(MARKER_MIN_M, r * MARKER_SCALE), BUOY["orange"] if o.color != "orange" else BUOY["red"]))
             pole = np.array([[x, y, z0 + 0.1], [x + 0.05, y + 0.05, z0 + 2.0]])
             parts.append(lines3(pole, rgb(150, 130, 80), 0.04, extra=True))
             flag = np.array([[x + 0.05, y + 0.05, z0 + 2.0], [x + 0.5, y + 0.15, z0 + 1.9], [x + 0.05, y + 0.05, z0 + 1.7]])

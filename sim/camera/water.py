@@ -42,7 +42,7 @@ def smooth_terms(view: View, z: float, cond: Conditions) -> tuple[np.ndarray, np
     broad = textures.warp(textures.broad(), _scale_h(H_img, 1.0 / LOW), (w, h), view.gsd(z) * LOW).astype(float)
     t = np.clip((broad.ravel() - 128.0) / 70.0, -1.0, 1.0)
     color = body[None, :] + np.clip(t, 0, 1)[:, None] * (patch - body)[None, :] + np.clip(t, -1, 0)[:, None] * body * 0.12
-    light = 0.55 + 0.45 * math.sin(math.radians(cond.sun_elevation_deg))
+    light = 0.8 + 0.2 * math.sin(math.radians(cond.sun_elevation_deg))  # the camera's auto exposure evens out the rest
     color = color * light * (1 - fresnel[:, None]) + sky_rgb(cond)[None, :] * fresnel[:, None]
     # glint: facet normal halfway between the camera and the sun; Cox-Munk slope variance
     sun = cond.sun_vector()

@@ -27,6 +27,7 @@ class Placed:
     base_z: float                   # height of the surface it stands on, relative to home
     footprint: np.ndarray           # 4 x 2 corners of its rectangle, or the line buffered by its width
     line: np.ndarray | None = None  # N x 2, nets and jetties
+    surface: str = "water"          # what it stands on: water or land
 
     @property
     def top_z(self) -> float:
@@ -42,15 +43,16 @@ class Placed:
         return np.vstack([lo, hi])
 
 
-def surface_z(site: Site, obj: WorldObject, xy) -> float:
-    """Water level for floating things and shore things (reeds grow in the shallows, jetties stand in it)."""
+def surface_of(site: Site, obj: WorldObject, xy) -> tuple[str, float]:
+    """(surface, its height relative to home). Shore things (reeds, jetties) stand in the water."""
     spec = obj.spec
     if spec.surface in ("water", "shore"):
-        return site.info.water_level_m
+        return "water", float(site.info.water_level_m)
     if spec.surface == "land":
-        return LAND_Z
-    on_water = water_geometry(site).contains(Point(*xy))
-    return site.info.water_level_m if on_water else LAND_Z
+        return "land", LAND_Z
+    if water_geometry(site).contains(Point(*xy)):
+        return "water", float(site.info.water_level_m)
+    return "land", LAND_Z
 
 
 def place(site: Site, obj: WorldObject) -> Placed:
@@ -60,7 +62,9 @@ def place(site: Site, obj: WorldObject) -> Placed:
         fp = np.asarray(shapely.LineString(line).buffer(max(obj.width_m / 2, 0.05), cap_style="round",
                                                         quad_segs=2).exterior.coords)[:-1]
         cx, cy = frame.to_xy(obj.lat, obj.lon)
-        return Placed(obj, (float(cx), float(cy)), surface_z(site, obj, (cx, cy)), fp, line)
+        surface, z = surface_of(site, obj, (cx, cy))
+        return Placed(obj, (float(cx), float(cy)), z, fp, line, surface)
     cx, cy = frame.to_xy(obj.lat, obj.lon)
     fp = oriented_box(cx, cy, obj.heading_deg, obj.length_m, obj.width_m)
-    return Placed(obj, (float(cx), float(cy)), surface_z(site, obj, (cx, cy)), fp)
+    surface, z = surface_of(site, obj, (cx, cy))
+    return Placed(obj, (float(cx), float(cy)), z, fp, None, surface)

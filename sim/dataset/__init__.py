@@ -1,0 +1,1 @@
+"""Labelled datasets from the renderer: random poses over worlds, YOLO labels, per-image pose and truth."""
