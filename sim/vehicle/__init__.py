@@ -1,0 +1,1 @@
+"""The simulated ArduCopter: physics, sensors, battery, flight modes, mission executor, failsafes, fence."""
