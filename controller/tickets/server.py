@@ -58,7 +58,7 @@ class Session:
     agency: str
     rid: bytes
     sent_upto: int
-    inflight: dict[int, tuple[float, int]] = field(default_factory=dict)  # seq -> (sent at, bytes)
+    inflight: dict[int, tuple[float, int]] = field(default_factory=dict)  # seq -> (sent at, monotonic; bytes)
     inflight_bytes: int = 0
     client: str = ""
 
@@ -262,7 +262,7 @@ class TicketServer:
             version = ob.data_version()
             must_release = version != seen_version or (next_due is not None and now >= next_due)
             if not inbound and not must_release:
-                self._pump(ob, router, now)
+                self._pump(ob, router)
                 continue
             seen_version = version
             try:
@@ -277,7 +277,7 @@ class TicketServer:
             for rid, payload in replies:
                 self._send(router, rid, [payload])
             self._note_released(released, ob, pub)
-            self._pump(ob, router, now)
+            self._pump(ob, router)
 
     def _drain(self, router, limit: int = 2000) -> list:
         out = []
@@ -396,7 +396,8 @@ class TicketServer:
             except zmq.Again:
                 pass
 
-    def _pump(self, ob: Outbox, router, now: float) -> None:
+    def _pump(self, ob: Outbox, router) -> None:
+        now = time.monotonic()  # retransmission timers: immune to wall-clock steps
         for s in list(self.sessions.values()):
             if self._retransmit(ob, router, s, now):
                 self._fill(ob, router, s, now)
