@@ -56,7 +56,7 @@ class LockstepClock:
         if w - d > MAX_LAG_S:                     # stalled: rebase rather than sprint
             self._t0 = w - self.now / self.speedup
             return True
-        return w >= d
+        return w >= d - 1e-9
 
     def advance(self) -> float:
         self.steps += 1

@@ -44,6 +44,7 @@ class Conditions:
     jpeg_quality: int = 88
     glint: float = 1.0           # scales sun glint on water
     cloud_shadow: float = 0.0    # 0..1: soft dark patches of cloud shadow
+    shadows: float = 1.0         # scales cast shadows (0: none, for tests that compare pixels with labels)
     seed: int = 0                # picks the noise pattern
 
     @classmethod

@@ -51,8 +51,19 @@ def draw_part(img: np.ndarray, part: Part, uv: np.ndarray, depth: np.ndarray, fx
     if part.kind == POLY:
         if not _inside(uv, w, h, 2):
             return
+        # a sliver (a wall seen edge-on, a thin strip far away) would be drawn a full pixel wide by the
+        # anti-aliased fill: give it the coverage of its true width instead
+        x, y = uv[:, 0], uv[:, 1]
+        area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+        perimeter = float(np.hypot(np.diff(x, append=x[0]), np.diff(y, append=y[0])).sum())
+        width = 2.0 * area / max(perimeter, 1e-9)
+        alpha = part.alpha * min(1.0, width)
+        if alpha < 0.04:
+            return
         p = [fixed(uv)]
-        if part.alpha >= 0.999:
+        if alpha < 0.999:
+            _blend_roi(img, p, 2, lambda im, q: cv2.fillPoly(im, q, color, cv2.LINE_AA, SHIFT), alpha)
+        elif part.alpha >= 0.999:
             cv2.fillPoly(img, p, color, cv2.LINE_AA, SHIFT)
         else:
             _blend_roi(img, p, 2, lambda im, q: cv2.fillPoly(im, q, color, cv2.LINE_AA, SHIFT), part.alpha)
@@ -186,3 +197,90 @@ def darken(img: np.ndarray, polys: list[np.ndarray], circles: list[tuple], stren
     gain = cv2.resize(gain, (mw * q, mh * q), interpolation=cv2.INTER_LINEAR)[: y1 - y0, : x1 - x0]
     roi = img[y0:y1, x0:x1]
     cv2.multiply(roi, cv2.cvtColor(gain, cv2.COLOR_GRAY2BGR), dst=roi, scale=1 / 255.0)
+
+
+SS = 4                     # supersampling of exact drawing
+SS_MAX_PIXELS = 400_000    # an item whose box is larger than this (a long net) is drawn part by part
+
+
+def _bounds(part: Part, uv: np.ndarray, depth: np.ndarray, fx: float) -> tuple[float, float, float, float]:
+    pad = 1.0
+    if part.kind == DISC:
+        pad += part.size * fx / float(depth[0])
+    elif part.kind == LINES:
+        pad += part.size * fx / float(depth.min()) / 2
+    return uv[:, 0].min() - pad, uv[:, 1].min() - pad, uv[:, 0].max() + pad, uv[:, 1].max() + pad
+
+
+def _supersampled(img: np.ndarray, parts: list[tuple[Part, np.ndarray, np.ndarray]], box, fx: float) -> None:
+    """Draw parts at SS times the resolution without anti-aliasing, then average down: each pixel gets
+    the fraction of it the parts cover. OpenCV's own anti-aliased fill is up to a pixel too generous."""
+    h, w = img.shape[:2]
+    x0, y0 = max(int(math.floor(box[0])), 0), max(int(math.floor(box[1])), 0)
+    x1, y1 = min(int(math.ceil(box[2])) + 1, w), min(int(math.ceil(box[3])) + 1, h)
+    if x1 <= x0 or y1 <= y0:
+        return
+    roi = img[y0:y1, x0:x1]
+    big = cv2.resize(roi, None, fx=SS, fy=SS, interpolation=cv2.INTER_NEAREST)
+    origin = np.array([x0, y0], dtype=float)
+    for part, uv, depth in parts:
+        color = tuple(int(c) for c in part.color)
+        q = np.round(((uv - origin) * SS - 0.5) * ONE).astype(np.int32)
+        if part.alpha < 0.999:
+            target = big.copy()
+        else:
+            target = big
+        if part.kind == POLY:
+            cv2.fillPoly(target, [q], color, cv2.LINE_8, SHIFT)
+        elif part.kind == LINES:
+            px = part.size * fx / float(depth.mean()) * SS
+            cv2.polylines(target, list(q.reshape(-1, 2, 2)), False, color, max(1, int(round(px))), cv2.LINE_8, SHIFT)
+        else:
+            r = part.size * fx / float(depth[0]) * SS
+            cv2.circle(target, (int(q[0, 0]), int(q[0, 1])), max(1, int(round(r * ONE))), color, -1, cv2.LINE_8, SHIFT)
+        if part.alpha < 0.999:
+            cv2.addWeighted(target, part.alpha, big, 1.0 - part.alpha, 0.0, dst=big)
+    roi[:] = cv2.resize(big, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+
+
+def draw_item_exact(img: np.ndarray, item: Item, view: View) -> None:
+    """Draw a planted object so that each pixel shows the share of it the object covers (labels rely on it)."""
+    if not item.parts:
+        return
+    counts = [len(p.pts) for p in item.parts]
+    uv, depth = view.project(np.vstack([p.pts for p in item.parts]))
+    bounds = np.cumsum([0] + counts)
+    order = list(range(len(item.parts)))
+    cam = np.asarray(view.center)
+    k = 0
+    while k < len(order):
+        if item.parts[k].wall:
+            e = k
+            while e < len(order) and item.parts[e].wall:
+                e += 1
+            run = order[k:e]
+            run.sort(key=lambda i: -float(np.linalg.norm(item.parts[i].pts.mean(axis=0) - cam)))
+            order[k:e] = run
+            k = e
+        else:
+            k += 1
+    h, w = img.shape[:2]
+    fx = view.K.fx
+    todo = []
+    for i in order:
+        a, b = bounds[i], bounds[i + 1]
+        if (depth[a:b] < NEAR_M).any():
+            continue
+        bx = _bounds(item.parts[i], uv[a:b], depth[a:b], fx)
+        if bx[2] < 0 or bx[3] < 0 or bx[0] > w or bx[1] > h:
+            continue
+        todo.append((item.parts[i], uv[a:b], depth[a:b], bx))
+    if not todo:
+        return
+    box = (min(t[3][0] for t in todo), min(t[3][1] for t in todo), max(t[3][2] for t in todo), max(t[3][3] for t in todo))
+    area = (min(box[2], w) - max(box[0], 0)) * (min(box[3], h) - max(box[1], 0))
+    if area <= SS_MAX_PIXELS:
+        _supersampled(img, [t[:3] for t in todo], box, fx)
+    else:  # a long net across the frame: part by part, each in its own small window
+        for t in todo:
+            _supersampled(img, [t[:3]], t[3], fx)

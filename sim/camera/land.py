@@ -8,6 +8,7 @@ sees and a world looks the same from every pass.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ class LandGenerator:
         self.sun = np.array([math.sin(math.radians(sun_azimuth_deg)), math.cos(math.radians(sun_azimuth_deg))])
         self.cache: OrderedDict[tuple[int, int], Parcel] = OrderedDict()
         self.cache_size = 4000
+        self._lock = threading.Lock()
         self._roads(land, rng)
 
     # --- grid ---------------------------------------------------------------------------------
@@ -129,14 +131,16 @@ class LandGenerator:
 
     def parcel(self, i: int, j: int) -> Parcel:
         key = (i, j)
-        p = self.cache.get(key)
-        if p is not None:
-            self.cache.move_to_end(key)
-            return p
+        with self._lock:  # scenes of one site share a generator, renderers may run in threads
+            p = self.cache.get(key)
+            if p is not None:
+                self.cache.move_to_end(key)
+                return p
         p = self._make_parcel(i, j)
-        self.cache[key] = p
-        if len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
+        with self._lock:
+            self.cache[key] = p
+            if len(self.cache) > self.cache_size:
+                self.cache.popitem(last=False)
         return p
 
     # --- parcels ------------------------------------------------------------------------------

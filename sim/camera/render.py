@@ -18,7 +18,7 @@ from shapely.geometry import Polygon
 
 from . import effects, textures
 from .conditions import Conditions
-from .draw import darken, draw_item, fixed, shadow_polygons, SHIFT
+from .draw import SHIFT, darken, draw_item, draw_item_exact, fixed, shadow_polygons
 from .footprint import footprint, sees_horizon
 from .land import ASPHALT, PAVING
 from .model import Intrinsics, View
@@ -66,7 +66,7 @@ class Renderer:
         water_polys = sc.water.clip(region_w)
         self._fill(mask, view, sc.water_z, water_polys, 255, aa=False)
         water_frac = float(cv2.countNonZero(mask)) / (W * H)
-        strength = 0.5 * (1 - cond.haze) * min(1.0, max(0.0, (cond.sun_elevation_deg - 3) / 20))
+        strength = 0.5 * cond.shadows * (1 - cond.haze) * min(1.0, max(0.0, (cond.sun_elevation_deg - 3) / 20))
         soft = max(0.5, 0.25 / max(gsd_l, 1e-3))
         cam = np.asarray(view.center[:2])
         if water_frac < 0.999:
@@ -113,7 +113,7 @@ class Renderer:
         tall = [it for it in items if not it.flat]
         tall.sort(key=lambda it: -float(np.hypot(*(np.asarray(it.center) - cam))))
         for it in flat + tall:
-            draw_item(img, it, view)
+            (draw_item_exact if it.object_id is not None else draw_item)(img, it, view)
         stats["objects"] = time.perf_counter() - t0
 
         if effects_on:

@@ -1,6 +1,8 @@
 """A world made ready to render: water and land layers, procedural land, object drawings, an index."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import shapely
 from shapely.geometry import Polygon
@@ -16,17 +18,26 @@ from .shapes import build
 from .tiled import TiledLayer
 
 
+@lru_cache(maxsize=16)
+def _water_layer(site: Site) -> TiledLayer:
+    return TiledLayer(water_geometry(site))
+
+
+@lru_cache(maxsize=8)
+def _land(site: Site, land, seed: int, sun_azimuth_deg: float) -> LandGenerator:
+    """Shared by scenes of one site and land (dataset workers, several vehicles, tests): roads take a second."""
+    return LandGenerator(land, seed, water_geometry(site), float(site.info.water_level_m), LAND_Z, sun_azimuth_deg)
+
+
 class Scene:
     def __init__(self, site: Site, world: World):
         self.site, self.world = site, world
         self.frame = site_frame(site)
         self.water_z = float(site.info.water_level_m)
         self.land_z = LAND_Z
-        water = water_geometry(site)
-        self.water_geom = water
-        self.water = TiledLayer(water)
-        self.land = LandGenerator(world.land, world.seed, water, self.water_z, self.land_z,
-                                  world.environment.sun_azimuth_deg)
+        self.water_geom = water_geometry(site)
+        self.water = _water_layer(site)
+        self.land = _land(site, world.land, world.seed, world.environment.sun_azimuth_deg)
         self.placed: list[Placed] = [place(site, o) for o in world.objects]
         self.items: list[Item] = [build(p.obj, self.frame, p.base_z, self.land_z) for p in self.placed]
         self._index()

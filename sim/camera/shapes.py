@@ -77,14 +77,16 @@ def ellipse(ra: float, rb: float, n: int = 16, ca: float = 0.0, cb: float = 0.0)
 
 
 def blob(rng: np.random.Generator, ra: float, rb: float, n: int = 20, rough: float = 0.18,
-         ca: float = 0.0, cb: float = 0.0) -> np.ndarray:
-    """An irregular ellipse that stays within radii (ra, rb): lobes from a few harmonics, plus jitter."""
+         ca: float = 0.0, cb: float = 0.0, power: float = 2.0) -> np.ndarray:
+    """An irregular ellipse (a squarer superellipse for power > 2) that stays within radii (ra, rb):
+    lobes from a few harmonics, plus jitter."""
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    sq = (np.abs(np.cos(t)) ** power + np.abs(np.sin(t)) ** power) ** (-1.0 / power)
     k = np.arange(1, 8)
     ph = rng.uniform(0, 2 * math.pi, len(k))
     amp = rng.uniform(0, 1, len(k)) / k ** 0.8
     wob = (np.cos(np.outer(t, k) + ph) * amp).sum(axis=1) + rng.uniform(0, 0.25, n)
-    wob = 1.0 - rough * (wob - wob.min()) / max(np.ptp(wob), 1e-9)
+    wob = (1.0 - rough * (wob - wob.min()) / max(np.ptp(wob), 1e-9)) * sq
     return np.column_stack([ca + ra * wob * np.cos(t), cb - rb * wob * np.sin(t)])
 
 
@@ -258,7 +260,7 @@ def waste_pile(o: WorldObject, frame, z0: float) -> Item:
     h = o.height_m
     pal = PILE[o.color]
     dust = {"household": rgb(138, 132, 120), "soil": rgb(128, 104, 78)}.get(o.color, rgb(164, 156, 142))
-    outline = blob(rng, ra, rb, 40, 0.45)
+    outline = blob(rng, ra, rb, 40, 0.3, power=3.0)
     parts: list[Part] = [poly(L.xy(outline), z0, shade(dust, 0.9))]
     shadows = []
     mounds = int(rng.integers(1, 4)) if min(ra, rb) > 1.5 else 1
@@ -292,7 +294,7 @@ def waste_pile(o: WorldObject, frame, z0: float) -> Item:
         z = z0 + h * (1 - rr[k] ** 2) * 0.9
         if s > 0.15:
             dark = np.clip(chunk - sun * s * 0.35, [-ra, -rb], [ra, rb])
-            parts.append(poly(L.xy(dark), z - 0.02, shade(col, light * 0.55)))
+            parts.append(poly(L.xy(dark), max(z - 0.02, z0), shade(col, light * 0.55)))
         parts.append(poly(L.xy(chunk), z, shade(col, light)))
     return item_of(parts, shadows, object_id=o.id)
 
@@ -417,7 +419,7 @@ def bird(o: WorldObject, frame, z0: float) -> Item:
     parts = [poly(L.xy(ellipse(hl * 0.55, 0.09, 10, -0.05)), z, col)]
     hx, hy = L.pt(hl * 0.85, 0.0)
     parts.append(lines3(np.array([[*L.pt(hl * 0.45, 0.0), z], [hx, hy, z]]), col, 0.05))
-    parts.append(lines3(np.array([[hx, hy, z], [*L.pt(hl, 0.0), z]]), rgb(220, 170, 40), 0.025))
+    parts.append(lines3(np.array([[hx, hy, z], [*L.pt(hl * 0.96, 0.0), z]]), rgb(220, 170, 40), 0.025))
     shadows = []
     if o.flying:
         span = o.width_m / 2.0
@@ -441,14 +443,15 @@ def foam(o: WorldObject, frame, z0: float) -> Item:
     ra, rb = o.length_m / 2.0, o.width_m / 2.0
     parts: list[Part] = []
     for _ in range(int(np.clip(o.width_m * 3, 3, 40))):
+        w = min(rng.uniform(0.06, 0.3), rb)
         b0 = rng.uniform(-rb, rb) * 0.9
-        a = np.linspace(-ra, ra, 24)
-        b = np.clip(b0 + np.cumsum(rng.normal(0, 0.04 * rb + 0.02, len(a))), -rb, rb)
+        a = np.linspace(-ra + w / 2, ra - w / 2, 24)
+        b = np.clip(b0 + np.cumsum(rng.normal(0, 0.04 * rb + 0.02, len(a))), -rb + w / 2, rb - w / 2)
         keep = rng.random(len(a) - 1) > 0.3
         segs = np.stack([np.column_stack([a[:-1], b[:-1]]), np.column_stack([a[1:], b[1:]])], 1)[keep]
         if len(segs):
-            w = L.xy(segs.reshape(-1, 2)).reshape(-1, 2, 2)
-            parts.append(lines(w, z0, rgb(240, 242, 238), rng.uniform(0.06, 0.3), alpha=rng.uniform(0.25, 0.6)))
+            segs_w = L.xy(segs.reshape(-1, 2)).reshape(-1, 2, 2)
+            parts.append(lines(segs_w, z0, rgb(240, 242, 238), w, alpha=rng.uniform(0.25, 0.6)))
     for _ in range(int(np.clip(o.length_m / 3, 2, 30))):
         a, b = rng.uniform(-ra, ra) * 0.95, rng.uniform(-rb, rb) * 0.9
         r = min(rng.uniform(0.08, 0.3), 0.9 * rb)
@@ -503,7 +506,7 @@ def lotus(o: WorldObject, frame, z0: float) -> Item:
         g = greens[int(rng.integers(len(greens)))]
         parts.append(disc(xy[i, 0], xy[i, 1], z0 + 0.03, float(r[i]), shade(g, rng.uniform(0.9, 1.1))))
         if rng.random() < 0.03:
-            parts.append(disc(xy[i, 0], xy[i, 1], z0 + 0.4, 0.09, rgb(232, 150, 180)))
+            parts.append(disc(xy[i, 0], xy[i, 1], z0 + 0.15, 0.09, rgb(232, 150, 180)))
     if not parts:
         parts.append(disc(x, y, z0 + 0.03, min(ra, rb), greens[0]))
     return item_of(parts, flat=True, object_id=o.id)

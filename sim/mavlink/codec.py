@@ -28,6 +28,7 @@ class _Layout:
     packer: struct.Struct
     wire_src: tuple[int, ...]       # for each wire slot, the index of the field (definition order)
     array_fields: tuple[int, ...]   # definition indices of non-char arrays, flattened when packed
+    char_fields: frozenset          # definition indices of char[] fields (str accepted, sent as ASCII)
 
 
 def _layout(cls) -> _Layout:
@@ -38,7 +39,9 @@ def _layout(cls) -> _Layout:
     # array_lengths follows the wire order, fieldtypes the definition order
     arrays = tuple(wire_src[slot] for slot, n in enumerate(cls.array_lengths)
                    if n and cls.fieldtypes[wire_src[slot]] != "char")
-    return _Layout(cls.id, bytes((cls.crc_extra,)), struct.Struct(cls.unpacker.format), tuple(wire_src), arrays)
+    chars = frozenset(i for i, t in enumerate(cls.fieldtypes) if t == "char")
+    return _Layout(cls.id, bytes((cls.crc_extra,)), struct.Struct(cls.unpacker.format), tuple(wire_src), arrays,
+                   chars)
 
 
 LAYOUTS: dict[int, _Layout] = {cls.id: _layout(cls) for cls in mavlink.mavlink_map.values()}
@@ -48,6 +51,9 @@ MESSAGE_NAMES: dict[int, str] = {cls.id: cls.msgname for cls in mavlink.mavlink_
 def pack_payload(msgid: int, fields: tuple | list) -> bytes:
     """Payload bytes of one message, fields in the dialect's definition order, MAVLink 2 trailing zeros cut."""
     lay = LAYOUTS[msgid]
+    if lay.char_fields:
+        fields = [f.encode("ascii", "replace") if i in lay.char_fields and isinstance(f, str) else f
+                  for i, f in enumerate(fields)]
     if lay.array_fields:
         wire: list = []
         for src in lay.wire_src:
@@ -109,7 +115,3 @@ class Parser:
             out.append(m)
         return out
 
-
-def text_field(text: str, size: int) -> bytes:
-    """A MAVLink char[] field: ASCII, cut to size (no terminator when full, as ArduPilot sends)."""
-    return text.encode("ascii", "replace")[:size]

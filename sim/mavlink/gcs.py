@@ -14,7 +14,7 @@ from typing import Callable
 
 from ..vehicle.copter import Copter
 from . import commands
-from .codec import pack_payload, text_field
+from .codec import pack_payload
 from .mission_protocol import FENCE, MISSION, RALLY, FenceBackend, ItemTransfer, RallyBackend, WaypointBackend
 from .param_protocol import ParamProtocol
 from .streams import Schedule
