@@ -158,11 +158,14 @@ def phase_inprocess(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
 
         # full speed
         first, seq0 = next_rowid(ob), server.stats()["heads"].get(AGENCY, 0) + 1
+        me, them = psutil.Process(), psutil.Process(partner.pid)
+        cpu0 = (sum(me.cpu_times()[:2]), sum(them.cpu_times()[:2]))
         t0 = time.time()
         for i in range(0, args.tickets, args.batch):
             server.submit_many([reports.next() for _ in range(min(args.batch, args.tickets - i))])
         committed = time.time()
         wait_acked(ob, 200 + args.tickets, 600)
+        cpu1 = (sum(me.cpu_times()[:2]), sum(them.cpu_times()[:2]))
         w = window(ob, first)
         delivered = last_received(tmp / "a" / "partner" / "feed.sqlite", seq0)
         out["throughput"] = {
@@ -171,6 +174,9 @@ def phase_inprocess(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
             "delivered_per_s": round(args.tickets / (delivered - t0)),
             "acknowledged_per_s": round(args.tickets / (w["last_ack"] - t0)),
             "commit_to_ack_p50_ms": w["p50_ms"], "commit_to_ack_p99_ms": w["p99_ms"], "commit_to_ack_max_ms": w["max_ms"],
+            # CPU (user + system) per ticket, ZeroMQ's I/O threads (CURVE) included: what 2 idle cores can carry
+            "cpu_ms_per_ticket_producer_and_server": round((cpu1[0] - cpu0[0]) / args.tickets * 1000, 3),
+            "cpu_ms_per_ticket_partner": round((cpu1[1] - cpu0[1]) / args.tickets * 1000, 3),
         }
         print(f"full speed: {out['throughput']}", file=sys.stderr)
 
@@ -258,6 +264,21 @@ def phase_memory(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
                                                  or [float("nan")]), 1) for k in range(10)]}
 
 
+def machine_state() -> dict:
+    """How busy this machine is while measuring: other work on the same cores or disk moves every figure."""
+    fd, path = tempfile.mkstemp(prefix="fsync-probe-")
+    try:
+        t = time.perf_counter()
+        for _ in range(20):
+            os.write(fd, b"x" * 512)
+            os.fsync(fd)
+        fsync_ms = (time.perf_counter() - t) / 20 * 1000
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return {"load_avg_1m": round(os.getloadavg()[0], 2), "fsync_ms": round(fsync_ms, 2)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tickets", type=int, default=20_000, help="full-speed run (default 20000)")
@@ -274,6 +295,7 @@ def main() -> int:
         args.tickets, args.steady_s, args.memory_tickets = 3000, 10.0, 10_000
     reports = Reports(args.crop_kb, args.frame_kb)
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+              "machine_before": machine_state(),
               "evidence_bytes_per_ticket": reports.evidence_bytes, "curve": True, "agency": AGENCY}
     with tempfile.TemporaryDirectory(prefix="tickets-bench-") as tmp:
         tmp = Path(tmp)
@@ -283,6 +305,7 @@ def main() -> int:
         result.update(phase_inprocess(tmp, key_dir, args, reports))
         if not args.skip_memory:
             result["memory"] = phase_memory(tmp, key_dir, args, reports)
+    result["machine_after"] = machine_state()
     result["targets"] = {"acknowledged_per_s_min": 2000, "steady_p99_ms_max": 50, "server_rss_mb_max": 200}
     result["targets_met"] = {
         "throughput": result["throughput"]["acknowledged_per_s"] >= 2000,

@@ -7,7 +7,6 @@ on disk and nothing can lose it. The server sends it later (at once, or after th
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -63,14 +62,21 @@ class TicketDesk:
 
     def submit_many(self, reports: list[AnomalyReport]) -> list[Submitted]:
         """Commit several reports in one transaction (one disk flush for all)."""
-        placed = [(r, self.placer.locate(r.lat, r.lon, r.uncertainty_m)) for r in reports]
+        placed = self.place(reports)
         ob = self.outbox
         with ob.transaction():
-            now = self.clock()
-            results = [self._commit(ob, r, loc, now) for r, loc in placed]
+            results = self.commit(ob, placed, self.clock())
         if self.on_commit and any(s.changed for s in results):
             self.on_commit()
         return results
+
+    def place(self, reports: list[AnomalyReport]) -> list:
+        """Where each report lies; pure, so it can run outside the writer's transaction."""
+        return [(r, self.placer.locate(r.lat, r.lon, r.uncertainty_m)) for r in reports]
+
+    def commit(self, ob: Outbox, placed: list, now: float) -> list[Submitted]:
+        """Write placed reports inside the caller's transaction on `ob` (the embedded server's path)."""
+        return [self._commit(ob, r, loc, now) for r, loc in placed]
 
     def _commit(self, ob: Outbox, r: AnomalyReport, loc, now: float) -> Submitted:
         now_dt = datetime.fromtimestamp(now, timezone.utc)

@@ -35,6 +35,7 @@ class Stored:
     seq: int
     ticket: dict
     parts: dict[str, bytes]
+    text: str  # the ticket as stored (JSON)
 
 
 class FeedStore:
@@ -75,15 +76,15 @@ class FeedStore:
                 row = self.db.execute("SELECT version FROM tickets WHERE id = ?", (tid,)).fetchone()
                 if row is not None and row[0] >= version:
                     continue  # this version (or a later one) is here already
+                text = json.dumps(d.ticket, ensure_ascii=False)
                 self.db.execute("INSERT INTO tickets(id, version, seq, doc, received_at) VALUES (?, ?, ?, ?, ?) "
                                 "ON CONFLICT(id) DO UPDATE SET version = excluded.version, seq = excluded.seq, "
                                 "doc = excluded.doc, received_at = excluded.received_at",
-                                (tid, version, d.seq, json.dumps(d.ticket, ensure_ascii=False), now))
-                for e in d.ticket.get("evidence", []):
-                    data = d.parts.get(e["name"])
-                    if data is not None:
-                        self.db.execute("INSERT OR IGNORE INTO evidence(sha256, data) VALUES (?, ?)", (e["sha256"], data))
-                new.append(Stored(d.seq, d.ticket, d.parts))
+                                (tid, version, d.seq, text, now))
+                self.db.executemany("INSERT OR IGNORE INTO evidence(sha256, data) VALUES (?, ?)",
+                                    [(e["sha256"], d.parts[e["name"]]) for e in d.ticket.get("evidence", [])
+                                     if e.get("name") in d.parts])
+                new.append(Stored(d.seq, d.ticket, d.parts, text))
             last = self.last_seq
             while self.db.execute("SELECT 1 FROM received WHERE seq = ?", (last + 1,)).fetchone():
                 last += 1
@@ -99,14 +100,19 @@ class FeedStore:
         return new
 
     def _write_files(self, s: Stored) -> None:
-        folder = self.folder / "tickets" / s.ticket["id"]
-        folder.mkdir(parents=True, exist_ok=True)
-        files = {f"{name}.jpg": data for name, data in s.parts.items()}
-        files["ticket.json"] = json.dumps(s.ticket, ensure_ascii=False, indent=1).encode("utf-8")
-        for name, data in files.items():
-            tmp = folder / f".{name}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, folder / name)
+        """Each file appears whole or not at all (written aside, then renamed); os calls keep it cheap."""
+        folder = os.path.join(self.folder, "tickets", s.ticket["id"])
+        os.makedirs(folder, exist_ok=True)
+        files = [(f"{name}.jpg", data) for name, data in s.parts.items()]
+        files.append(("ticket.json", s.text.encode("utf-8")))
+        for name, data in files:
+            tmp = os.path.join(folder, f".{name}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+            os.replace(tmp, os.path.join(folder, name))
 
     # ---- reading ----------------------------------------------------------------------------------
 

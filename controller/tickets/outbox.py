@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 from missions.errors import UserError
 
 SCHEMA_VERSION = 1
+LOCK_TIMEOUT_S = 30.0
 PART_NAMES = ("crop", "frame")
 
 _SCHEMA = """
@@ -89,7 +91,7 @@ class Outbox:
             raise UserError(f"{self.path}: no outbox there (give --db, or start `waterpatrol tickets serve` first)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30.0)
+            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=LOCK_TIMEOUT_S)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -110,13 +112,31 @@ class Outbox:
     @contextmanager
     def transaction(self):
         """BEGIN IMMEDIATE ... COMMIT: one writer at a time, durable on return."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """Wait for the write lock in short steps: SQLite's own busy handler backs off to 100 ms sleeps,
+        which a second writer (the server, or another producer) would feel as latency."""
+        deadline, pause = time.monotonic() + LOCK_TIMEOUT_S, 0.0002
+        self.db.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
 
     @contextmanager
     def savepoint(self):

@@ -13,6 +13,7 @@ to the same file; the loop notices either. Nothing is sent before it is committe
 """
 from __future__ import annotations
 
+import collections
 import fcntl
 import json
 import logging
@@ -54,6 +55,16 @@ class ServerConfig:
 
 
 @dataclass
+class _Job:
+    """Reports handed to the server thread to commit; `done` is set once they are on disk."""
+
+    placed: list
+    done: threading.Event = field(default_factory=threading.Event)
+    result: list | None = None
+    error: BaseException | None = None
+
+
+@dataclass
 class Session:
     agency: str
     rid: bytes
@@ -87,6 +98,7 @@ class TicketServer:
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
         self._lock_fd: int | None = None
+        self._jobs: collections.deque[_Job] = collections.deque()
         if desk is not None:
             desk.on_commit = self.wake
 
@@ -145,15 +157,31 @@ class TicketServer:
         self.stop()
 
     def submit(self, report):
-        """Commit a report's ticket (durable on return) and wake the sender."""
-        if self.desk is None:
-            raise RuntimeError("this server has no ticket desk (built without a site)")
-        return self.desk.submit(report)
+        """Commit a report's ticket (durable on return) and have it sent."""
+        return self.submit_many([report])[0]
 
-    def submit_many(self, reports):
+    def submit_many(self, reports, timeout_s: float = 60.0):
+        """Commit reports (durable on return); they are sent from the same transaction's release.
+
+        While the server runs, its own thread commits them together with acknowledgements and
+        releases: one writer, one disk flush per pass. Otherwise (not started, stopped, or its
+        thread gone) they are committed directly; either way a retry is safe, since the same
+        report again changes nothing.
+        """
         if self.desk is None:
             raise RuntimeError("this server has no ticket desk (built without a site)")
-        return self.desk.submit_many(reports)
+        if not self.running:
+            return self.desk.submit_many(reports)
+        job = _Job(self.desk.place(list(reports)))
+        self._jobs.append(job)
+        self.wake()
+        deadline = time.monotonic() + timeout_s
+        while not job.done.wait(0.2):
+            if not self.running or time.monotonic() > deadline:
+                return self.desk.submit_many(reports)
+        if job.error is not None:
+            raise job.error
+        return job.result
 
     def wake(self) -> None:
         try:
@@ -258,26 +286,43 @@ class TicketServer:
             except BlockingIOError:
                 pass
             inbound = self._drain(router)
+            jobs = [self._jobs.popleft() for _ in range(len(self._jobs))]
             now = self.clock()
             version = ob.data_version()
-            must_release = version != seen_version or (next_due is not None and now >= next_due)
+            must_release = jobs or version != seen_version or (next_due is not None and now >= next_due)
             if not inbound and not must_release:
                 self._pump(ob, router)
                 continue
             seen_version = version
             try:
                 with ob.transaction():
+                    for job in jobs:
+                        self._commit_job(ob, job, now)
                     replies = [r for frames in inbound for r in self._handle(ob, frames, now)]
                     released = ob.release_due(now)
                 next_due = ob.next_due()
             except sqlite3.Error:
                 log.exception("outbox write failed; retrying on the next pass")
+                for job in reversed(jobs):
+                    job.result = job.error = None
+                    self._jobs.appendleft(job)
                 time.sleep(0.5)
                 continue
+            for job in jobs:
+                job.done.set()
             for rid, payload in replies:
                 self._send(router, rid, [payload])
             self._note_released(released, ob, pub)
             self._pump(ob, router)
+
+    def _commit_job(self, ob: Outbox, job: _Job, now: float) -> None:
+        try:
+            with ob.savepoint():
+                job.result = self.desk.commit(ob, job.placed, now)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller of submit
+            job.error = exc
 
     def _drain(self, router, limit: int = 2000) -> list:
         out = []
