@@ -48,4 +48,7 @@ def payloads(args, site, sysid: int) -> list:
         raise UserError(f"--fps {args.fps}: must be a positive number of frames per simulated second")
     world = load_world_arg(args.world, site)
     service = shared_service(site, world, args.frames, args.jpeg_quality)
+    if service.users == 1:
+        print(f"  camera: {world.name} ({len(world.anomalies())} anomalies planted), {args.fps:g} frame(s) per "
+              f"simulated second per vehicle on {service.endpoint} (docs/frames.md)", flush=True)
     return [CameraPayload(service, sysid, args.fps)]
