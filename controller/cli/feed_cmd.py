@@ -34,6 +34,8 @@ def register(sub) -> None:
     p.add_argument("--exit-when-idle", type=float, default=None, metavar="S",
                    help="stop after S seconds without a new message (for scripts)")
     p.add_argument("--quiet", action="store_true", help="print nothing per ticket")
+    p.add_argument("--no-files", action="store_true",
+                   help="keep tickets in OUT/feed.sqlite only, without the tickets/<id>/ folders")
     p.set_defaults(run=run)
 
 
@@ -47,7 +49,7 @@ def run(args) -> int:
 
     ident = identity(args)
     out = args.out or Path(f"feed-{args.agency}")
-    store = FeedStore(out)
+    store = FeedStore(out, mirror=not args.no_files)
 
     def on_ticket(stored) -> None:
         if not args.quiet:
