@@ -91,10 +91,13 @@ class Reports:
         return len(self.crop) + len(self.frame)
 
 
+PARTNER_FLAGS: list[str] = []
+
+
 def start_partner(endpoint: str, key_dir: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(CLI + ["feed", "--agency", AGENCY, "--server", endpoint, "--keys", str(key_dir),
-                                   "--out", str(out), "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                                   "--out", str(out), "--quiet", *PARTNER_FLAGS], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -290,13 +293,18 @@ def main() -> int:
     ap.add_argument("--frame-kb", type=float, default=32.0, help="full frame size (default 32 KB)")
     ap.add_argument("--quick", action="store_true", help="short run: 3000 tickets, 10 s steady, 10000 for memory")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--partner-no-files", action="store_true",
+                    help="the partner keeps tickets in feed.sqlite only (feed --no-files), not also as files")
     args = ap.parse_args()
+    if args.partner_no_files:
+        PARTNER_FLAGS.append("--no-files")
     if args.quick:
         args.tickets, args.steady_s, args.memory_tickets = 3000, 10.0, 10_000
     reports = Reports(args.crop_kb, args.frame_kb)
     result = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
               "machine_before": machine_state(),
-              "evidence_bytes_per_ticket": reports.evidence_bytes, "curve": True, "agency": AGENCY}
+              "evidence_bytes_per_ticket": reports.evidence_bytes, "curve": True, "agency": AGENCY,
+              "partner": "waterpatrol feed " + " ".join(["--quiet", *PARTNER_FLAGS])}
     with tempfile.TemporaryDirectory(prefix="tickets-bench-") as tmp:
         tmp = Path(tmp)
         key_dir = tmp / "keys"

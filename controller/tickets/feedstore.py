@@ -68,19 +68,17 @@ class FeedStore:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for d in batch:
-                if self.db.execute("SELECT 1 FROM received WHERE seq = ?", (d.seq,)).fetchone():
-                    continue
                 tid, version = d.ticket["id"], d.ticket["version"]
-                self.db.execute("INSERT INTO received(seq, ticket_id, version, at) VALUES (?, ?, ?, ?)",
-                                (d.seq, tid, version, now))
-                row = self.db.execute("SELECT version FROM tickets WHERE id = ?", (tid,)).fetchone()
-                if row is not None and row[0] >= version:
-                    continue  # this version (or a later one) is here already
+                if not self.db.execute("INSERT OR IGNORE INTO received(seq, ticket_id, version, at) VALUES (?, ?, ?, ?)",
+                                       (d.seq, tid, version, now)).rowcount:
+                    continue  # this sequence number was stored before
                 text = json.dumps(d.ticket, ensure_ascii=False)
-                self.db.execute("INSERT INTO tickets(id, version, seq, doc, received_at) VALUES (?, ?, ?, ?, ?) "
-                                "ON CONFLICT(id) DO UPDATE SET version = excluded.version, seq = excluded.seq, "
-                                "doc = excluded.doc, received_at = excluded.received_at",
-                                (tid, version, d.seq, text, now))
+                if not self.db.execute("INSERT INTO tickets(id, version, seq, doc, received_at) VALUES (?, ?, ?, ?, ?) "
+                                       "ON CONFLICT(id) DO UPDATE SET version = excluded.version, seq = excluded.seq, "
+                                       "doc = excluded.doc, received_at = excluded.received_at "
+                                       "WHERE excluded.version > tickets.version",
+                                       (tid, version, d.seq, text, now)).rowcount:
+                    continue  # this version, or a later one, is here already
                 self.db.executemany("INSERT OR IGNORE INTO evidence(sha256, data) VALUES (?, ?)",
                                     [(e["sha256"], d.parts[e["name"]]) for e in d.ticket.get("evidence", [])
                                      if e.get("name") in d.parts])
@@ -100,19 +98,15 @@ class FeedStore:
         return new
 
     def _write_files(self, s: Stored) -> None:
-        """Each file appears whole or not at all (written aside, then renamed); os calls keep it cheap."""
+        """The images first, then ticket.json, which appears whole (written aside, then renamed): a reader
+        that sees a ticket.json finds its images complete. feed.sqlite stays the record; these are a view."""
         folder = os.path.join(self.folder, "tickets", s.ticket["id"])
         os.makedirs(folder, exist_ok=True)
-        files = [(f"{name}.jpg", data) for name, data in s.parts.items()]
-        files.append(("ticket.json", s.text.encode("utf-8")))
-        for name, data in files:
-            tmp = os.path.join(folder, f".{name}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            try:
-                os.write(fd, data)
-            finally:
-                os.close(fd)
-            os.replace(tmp, os.path.join(folder, name))
+        for name, data in s.parts.items():
+            _write(os.path.join(folder, f"{name}.jpg"), data)
+        tmp = os.path.join(folder, ".ticket.json.tmp")
+        _write(tmp, s.text.encode("utf-8"))
+        os.replace(tmp, os.path.join(folder, "ticket.json"))
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -129,3 +123,13 @@ class FeedStore:
     def evidence(self, sha256: str) -> bytes | None:
         row = self.db.execute("SELECT data FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
         return row[0] if row else None
+
+
+def _write(path: str, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
