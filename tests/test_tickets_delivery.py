@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
-from controller.tickets import keys
 from controller.tickets.client import FeedClient, Identity, Refused, send_status
 from controller.tickets.feedstore import FeedStore
 from controller.tickets.server import ServerConfig, TicketServer

@@ -120,3 +120,30 @@ def test_a_flood_of_garbage_leaves_the_server_serving(server, key_dir, tmp_path,
     made = server.submit(report("swimmer"))
     with Partner(server.endpoint, identity(key_dir, "water_police"), tmp_path / "wp2") as p:
         assert p.wait_for(1) and made.ticket_id in p.ids()
+
+
+# ---- and the partner checks what the server sends -------------------------------------------------------
+
+def _deliver_frames(**change):
+    from controller.tickets.model import to_dict
+    from controller.tickets.protocol import deliver_header
+
+    from .test_tickets_model import ticket_for
+    from .tickets_support import jpeg
+    doc = to_dict(ticket_for(report("swimmer")))
+    names = change.pop("names", ["crop", "frame"])
+    parts = change.pop("parts", [jpeg(0), jpeg(1, 64)])
+    return [deliver_header(7, json.dumps(doc), names), *parts]
+
+
+def test_the_client_refuses_evidence_that_does_not_match_its_sha256():
+    from controller.tickets.protocol import Deliver, ProtocolError, decode_server
+    from .tickets_support import jpeg
+    good = decode_server(_deliver_frames())
+    assert isinstance(good, Deliver) and good.seq == 7 and set(good.parts) == {"crop", "frame"}
+    with pytest.raises(ProtocolError, match="does not match its sha256"):
+        decode_server(_deliver_frames(parts=[jpeg(5), jpeg(1, 64)]))
+    with pytest.raises(ProtocolError, match="parts do not match the frames"):
+        decode_server(_deliver_frames(parts=[jpeg(0)]))
+    with pytest.raises(ProtocolError, match="is not a plain name"):
+        decode_server(_deliver_frames(names=["../../etc/crop", "frame"]))

@@ -10,6 +10,7 @@ ticket.json, crop.jpg and frame.jpg for people and other programs to read.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -19,6 +20,8 @@ from pathlib import Path
 from missions.errors import UserError
 
 from .protocol import Deliver
+
+log = logging.getLogger("waterpatrol.tickets.feed")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS received(seq INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL, version INTEGER NOT NULL,
@@ -94,7 +97,10 @@ class FeedStore:
         self.db.execute("COMMIT")
         if self.mirror:
             for s in new:
-                self._write_files(s)
+                try:
+                    self._write_files(s)
+                except OSError as exc:  # the ticket is stored; only its readable copy is missing
+                    log.error("stored ticket %s but could not write its files: %s", s.ticket["id"], exc)
         return new
 
     def _write_files(self, s: Stored) -> None:

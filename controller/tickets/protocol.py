@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ MAX_CLIENT_FRAME = 16 * 1024        # a partner never needs more; the server soc
 MAX_DELIVER_FRAME = 64 * 1024 * 1024  # the client socket's MAXMSGSIZE: a full-frame JPEG fits
 MAX_ACKS = 1000
 MAX_REF, MAX_ACTOR, MAX_NOTE = 64, 200, 2000
+PART_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # also a file name at the partner
 
 # Error codes the server answers with (`error.code`).
 ERRORS = {
@@ -182,6 +184,8 @@ def decode_server(frames: list[bytes]) -> Welcome | Deliver | StatusOk | ErrorRe
         evidence = {e.get("name"): e for e in ticket.get("evidence", []) if isinstance(e, dict)}
         parts = {}
         for name, data in zip(names, frames[1:]):
+            if not isinstance(name, str) or not PART_NAME.match(name) or name in parts:
+                raise ProtocolError("bad_message", f"deliver {seq}: part name {str(name)[:40]!r} is not a plain name")
             data = bytes(data)
             want = evidence.get(name, {}).get("sha256")
             if hashlib.sha256(data).hexdigest() != want:

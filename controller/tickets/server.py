@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import collections
 import fcntl
-import json
 import logging
 import os
 import sqlite3
