@@ -13,14 +13,16 @@ raw count. An anomaly is confirmed after `min_frames` frames with combined confi
 """
 from __future__ import annotations
 
-import hashlib
 import math
+import uuid
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from .types import Anomaly, Sighting
+
+ID_NAMESPACE = uuid.UUID("6f1c2a52-8d0e-4f5b-9a57-0c3b1d8e7a11")   # anomaly ids: UUID v5 of the first sighting
 
 # how far (m) two sightings of one object of a class may lie apart beyond their error radii
 CLASS_EXTENT_M = {"fishing_net": 10.0, "fishing_boat": 8.0, "swimmer": 4.0, "waste_pile": 15.0, "muck_truck": 8.0,
@@ -56,7 +58,7 @@ class ConfirmPolicy:
     history: int = 64                # sightings kept per anomaly (the oldest weakest go first)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Track:
     anomaly: Anomaly
     sightings: list[Sighting] = field(default_factory=list)
@@ -153,8 +155,8 @@ class Confirmer:
         return best
 
     def _new_track(self, s: Sighting) -> _Track:
-        key = f"{s.cls}:{s.drone}:{s.seq}:{s.lat:.6f}:{s.lon:.6f}:{s.time_s:.3f}"
-        aid = f"{s.cls}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+        # the same stream replayed (a restarted controller) gives the same ids
+        aid = str(uuid.uuid5(ID_NAMESPACE, f"{s.cls}:{s.drone}:{s.seq}:{s.lat:.7f}:{s.lon:.7f}:{s.time_s:.3f}"))
         a = Anomaly(id=aid, cls=s.cls, lat=s.lat, lon=s.lon, uncertainty_m=s.uncertainty_m, first_seen_s=s.time_s,
                     last_seen_s=s.time_s, sightings=0, confidence=0.0, line=s.line)
         t = _Track(a)
