@@ -189,6 +189,23 @@ class SimRunner:
     def _flush(self) -> None:
         for v in self.vehicles:
             v.mav.flush()
+            if any(ch.link.closed and not ch.link.udp for ch in v.mav.channels):
+                self._reap(v)
+
+    def _reap(self, v: _Vehicle) -> None:
+        """Forget TCP links that died (peer gone, send failed): selector, socket, channel."""
+        for ch in v.mav.channels:
+            link = ch.link
+            if link.closed and not link.udp:
+                try:
+                    self._sel.unregister(link.sock)
+                except (KeyError, ValueError):
+                    pass
+                try:
+                    link.sock.close()
+                except OSError:
+                    pass
+        v.mav.drop_closed()
 
     def _poll(self, timeout: float) -> None:
         for key, _ in self._sel.select(timeout):
@@ -209,9 +226,8 @@ class SimRunner:
                 except OSError:
                     data = b""
                 if not data:
-                    self._sel.unregister(key.fileobj)
                     ch.link.close()
-                    v.mav.drop_closed()
+                    self._reap(v)
                     continue
                 v.mav.receive(ch, data)
             else:
@@ -230,6 +246,7 @@ class SimRunner:
         for v in self.vehicles:
             for ch in v.mav.channels:
                 ch.link.close()
+            self._reap(v)
             for s in (v.listener, v.udp):
                 if s is not None:
                     try:

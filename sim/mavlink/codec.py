@@ -9,6 +9,7 @@ a second cost nothing and garbage must never raise.
 """
 from __future__ import annotations
 
+import operator
 import struct
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class _Layout:
     wire_src: tuple[int, ...]       # for each wire slot, the index of the field (definition order)
     array_fields: tuple[int, ...]   # definition indices of non-char arrays, flattened when packed
     char_fields: frozenset          # definition indices of char[] fields (str accepted, sent as ASCII)
+    getter: operator.itemgetter     # fields (definition order) -> wire order, in C
 
 
 def _layout(cls) -> _Layout:
@@ -40,8 +42,9 @@ def _layout(cls) -> _Layout:
     arrays = tuple(wire_src[slot] for slot, n in enumerate(cls.array_lengths)
                    if n and cls.fieldtypes[wire_src[slot]] != "char")
     chars = frozenset(i for i, t in enumerate(cls.fieldtypes) if t == "char")
+    getter = operator.itemgetter(*wire_src) if len(wire_src) > 1 else (lambda f, _i=wire_src[0]: (f[_i],))
     return _Layout(cls.id, bytes((cls.crc_extra,)), struct.Struct(cls.unpacker.format), tuple(wire_src), arrays,
-                   chars)
+                   chars, getter)
 
 
 LAYOUTS: dict[int, _Layout] = {cls.id: _layout(cls) for cls in mavlink.mavlink_map.values()}
@@ -63,7 +66,7 @@ def pack_payload(msgid: int, fields: tuple | list) -> bytes:
             else:
                 wire.append(v)
     else:
-        wire = [fields[src] for src in lay.wire_src]
+        wire = lay.getter(fields)
     return lay.packer.pack(*wire).rstrip(b"\0") or b"\0"
 
 

@@ -74,14 +74,16 @@ class VehicleMavlink:
         self.transfers = {MISSION: ItemTransfer(self, WaypointBackend(self)),
                           FENCE: ItemTransfer(self, FenceBackend(self)),
                           RALLY: ItemTransfer(self, RallyBackend(self))}
+        self._transfer_list = list(self.transfers.values())
         self._rng = random.Random(copter.cfg.seed * 7919 + copter.sysid)
         self._text_id = 0
         self._home_version = 0
         self._outage_until = 0.0
         self._outage_from = 0.0
+        self._faulty = False
+        self._loss = 0.0
         self._last_t = 0.0
-        p = copter.params
-        p.on_change("SIM_LINK_OUT", lambda _n, v: self._start_outage(v))
+        self._listen()
         self._handlers: dict[int, Callable] = {
             0: self._heartbeat, 21: lambda ch, m: self.params.request_list(ch, m),
             20: lambda ch, m: self.params.request_read(ch, m), 23: lambda ch, m: self.params.set(ch, m),
@@ -99,6 +101,12 @@ class VehicleMavlink:
             70: self._rc_override, TIMESYNC: self._timesync,
         }
 
+    def _listen(self) -> None:
+        p = self.copter.params
+        p.on_change("SIM_LINK_OUT", lambda _n, v: self._start_outage(v))
+        p.on_change("SIM_LINK_LOSS", self._link_faults_changed)
+        self._link_faults_changed()
+
     # --- links -------------------------------------------------------------------------------
     def add_link(self, link: Link) -> Channel:
         ch = Channel(self, link, self.copter.t)
@@ -113,15 +121,22 @@ class VehicleMavlink:
 
     def link_down(self) -> bool:
         """True while traffic is lost to an injected outage or packet loss (one draw per message)."""
+        if not self._faulty:
+            return False
         t = self.copter.t
         if self._outage_from < t < self._outage_until:
             return True
-        loss = self.copter.params["SIM_LINK_LOSS"]
+        loss = self._loss
         return loss > 0 and self._rng.random() * 100.0 < loss
+
+    def _link_faults_changed(self, *_args) -> None:
+        self._loss = self.copter.params["SIM_LINK_LOSS"]
+        self._faulty = self._loss > 0 or self._outage_until > 0
 
     def _start_outage(self, seconds: float) -> None:
         t = self.copter.t
         self._outage_from, self._outage_until = t, t + max(0.0, seconds)
+        self._link_faults_changed()
 
     def receive(self, ch: Channel, data: bytes) -> None:
         for msg in ch.link.parser.feed(data):
@@ -294,6 +309,8 @@ class VehicleMavlink:
 
     def reboot(self) -> None:
         self.copter.reboot()
+        self._listen()
+        self._last_t = 0.0
         for tr in self.transfers.values():
             tr.receiving, tr.channel = False, None
         for ch in self.channels:
@@ -313,37 +330,48 @@ class VehicleMavlink:
         if self._outage_until and now >= self._outage_until:
             self._outage_until = 0.0
             c.params.set_internal("SIM_LINK_OUT", 0.0)
-        any_active = False
-        for ch in self.channels:
-            if ch.active:
-                any_active = True
-                break
+            self._link_faults_changed()
+        if c.outbox or c.reached_queue or c.home_version != self._home_version:
+            self._announce()
+        for tr in self._transfer_list:
+            if tr.receiving:
+                tr.update(now)
+        self._streams(now, dt)
+
+    def _announce(self) -> None:
+        """STATUSTEXT, MISSION_ITEM_REACHED and a changed home go to every active link."""
+        c = self.copter
+        active = any(ch.active for ch in self.channels)
         while c.outbox:
             sev, text = c.outbox.popleft()
-            if any_active:
+            if active:
                 self.broadcast_text(sev, text)
         while c.reached_queue:
             seq = c.reached_queue.popleft()
-            if any_active:
+            if active:
                 self.broadcast(MISSION_ITEM_REACHED, (seq,), droppable=False)
         if c.home_version != self._home_version:
             self._home_version = c.home_version
-            if any_active:
+            if active:
                 self.broadcast_now(HOME_POSITION)
-        for tr in self.transfers.values():
-            if tr.receiving:
-                tr.update(now)
+
+    def _streams(self, now: float, dt: float) -> None:
+        c = self.copter
         cache: dict[int, bytes | None] = {}
+        faulty = self._faulty
         for ch in self.channels:
             due = ch.schedule.due(now)
-            for msgid in due:
-                if msgid in cache:
-                    payload = cache[msgid]
-                else:
-                    fields = BUILDERS[msgid](c)
-                    payload = cache[msgid] = None if fields is None else pack_payload(msgid, fields)
-                if payload is not None:
-                    ch.send_payload(msgid, payload)
+            if due:
+                link = ch.link
+                frame = link.encoder.frame_payload
+                for msgid in due:
+                    if msgid in cache:
+                        payload = cache[msgid]
+                    else:
+                        fields = BUILDERS[msgid](c)
+                        payload = cache[msgid] = None if fields is None else pack_payload(msgid, fields)
+                    if payload is not None and not (faulty and self.link_down()):
+                        link.write(frame(msgid, payload))
             if ch.param_next is not None:
                 self.params.update(ch, dt)
 

@@ -80,15 +80,11 @@ class Link:
             chunk, size = ([f], len(f)) if f else ([], 0)
 
     def close(self) -> None:
+        """Mark the link dead; the runner unregisters and closes its socket (it owns the selector)."""
         if self.closed:
             return
         self.closed = True
         self._out.clear()
-        if not self.udp:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
 
 
 def tcp_listener(host: str, port: int) -> socket.socket:

@@ -27,6 +27,8 @@ def arming_failures(c: "Copter", from_gcs: bool) -> list[str]:
         return fails
     if checks == 0:
         return fails
+    if c.failsafe_gcs:
+        fails.append("GCS failsafe on")
     fence_needs_gps = bool(c.fence.enabled_fences() & (TYPE_CIRCLE | TYPE_POLYGON))
     if c.mode.requires_gps or fence_needs_gps:
         if not c.gps.healthy:

@@ -66,7 +66,7 @@ class Copter:
         self._boot_texts = deque(self.boot.texts())
         self._build()
 
-    def _build(self) -> None:
+    def _build(self, mission: MissionStore | None = None) -> None:
         p = self.params
         self.af = Airframe()
         self.wind = Wind(self.rng)
@@ -78,7 +78,7 @@ class Copter:
         self.limits.load(p)
         self.nav = Navigator(self.limits)
         self.fence = Fence(p)
-        self.mission = MissionStore(self.cfg.mission_max_items)
+        self.mission = mission if mission is not None else MissionStore(self.cfg.mission_max_items)
         self.rally: list[tuple[float, float, float]] = []
         self.modes = all_modes(self)
         self.mode = self.modes[STABILIZE]
@@ -101,6 +101,7 @@ class Copter:
         self.auto_disarm_begin = 0.0
         self.rc_overrides: dict[int, tuple[int, float]] = {}
         self.hold_level = False
+        self.ground_idle = False
         self.climbing_requested = False
         self.nav_vu_override: float | None = None
         self.pilot_takeoff_alt: float | None = None
@@ -246,9 +247,7 @@ class Copter:
             self.text(WARNING, f"Mode change failed: {new.name} requires position")
             return False
         if not new.init(ignore_checks):
-            if new.number == 21:
-                pass
-            self.text(WARNING, f"Mode change failed: {new.name}")
+            self.text(WARNING, f"Mode change failed: {new.name} init failed")
             return False
         self.mode.exit()
         self.mode = new
@@ -301,8 +300,9 @@ class Copter:
         self.auto_armed = False
         self.pilot_takeoff_alt = None
         self.text(INFO, "Disarming motors")
-        if self.mode.number == AUTO:
-            self.modes[AUTO].runner.stop() if self.modes[AUTO].runner.state == 1 else None
+        auto = self.modes[AUTO]
+        if self.mode is auto and auto.runner.state == 1:
+            auto.runner.stop()
         return True
 
     def user_takeoff(self, alt_above_home: float, must_navigate: bool) -> bool:
@@ -407,23 +407,15 @@ class Copter:
         self.gcs_last_seen = self.t
 
     def reboot(self) -> None:
-        """MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN: boot again (parameters and mission kept)."""
+        """MAV_CMD_PREFLIGHT_REBOOT_SHUTDOWN: boot again; parameters, mission, fence and rally are kept."""
         mission, fence_items, rally = self.mission, self.fence.poly.items, self.rally
-        params = self.params
+        self.params.clear_listeners()
         self.t = 0.0
         self._boot_texts = deque(self.boot.texts())
-        self._build_keep(params, mission, fence_items, rally)
-
-    def _build_keep(self, params, mission, fence_items, rally) -> None:
-        keep = self.params
-        self._build()
-        self.params = keep
-        self.mission = mission
-        self.modes = all_modes(self)
-        self.mode = self.modes[STABILIZE]
-        self.fence = Fence(keep)
+        self._build(mission)
         self.fence.poly.load(fence_items, self.geo.to_ne)
         self.rally = rally
+        self.modes[AUTO].runner.reset()
 
     # --- the simulation step ---------------------------------------------------------------------
     def _refresh_derived(self, *_args) -> None:
@@ -448,6 +440,7 @@ class Copter:
             if not self.home_set and ekf.navigating and ekf.aiding:
                 self.set_home_here(lock=False)
         self.hold_level = False
+        self.ground_idle = False
         self.nav_vu_override = None
         self.mode.run(dt)
         ekf = self.ekf
@@ -456,7 +449,7 @@ class Copter:
         cvn, cve, cvu = nav.update(dt, n, e, alt, af.vn, af.ve, self.params)
         if self.nav_vu_override is not None:
             cvu = self.nav_vu_override
-        if nav.kind == 6:      # NONE: on the ground, idle
+        if self.ground_idle:       # on the ground (or disarmed): motors idle, no control
             cvn = cve = 0.0
             if af.on_ground and cvu > 0.0:
                 cvu = 0.0

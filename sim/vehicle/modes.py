@@ -91,12 +91,11 @@ class Mode:
 
     # helpers shared by the modes -------------------------------------------------------------
     def make_safe_if_landed(self) -> bool:
-        """True (and the navigator idle) when disarmed or sitting on the ground."""
+        """True when disarmed or sitting on the ground: motors idle, the navigator's target kept
+        for when the vehicle lifts off (ArduCopter's make_safe_ground_handling)."""
         c = self.c
         if not c.armed or (c.land_complete and not c.climbing_requested):
-            n, e, alt = c.est()
-            c.nav.hold(n, e, alt)
-            c.nav.kind = 6   # NONE: motors idle on the ground
+            c.ground_idle = True
             return True
         return False
 
@@ -365,9 +364,9 @@ class RtlController:
         p = c.params
         if self.state == self.CLIMB:
             if nav.reached:
-                n, e, alt = c.est()
-                self.state = self.RETURN
-                nav.goto((nav.tn, nav.te, alt), (self.target_n, self.target_e, self.return_alt), speed=self._speed())
+                self.state = self.RETURN          # the leg home starts from the climb's target, at return altitude
+                nav.goto((nav.tn, nav.te, self.return_alt), (self.target_n, self.target_e, self.return_alt),
+                         speed=self._speed())
         elif self.state == self.RETURN:
             if nav.reached:
                 self.state = self.LOITER_AT_HOME
@@ -471,6 +470,7 @@ class ModeAuto(Mode):
         self._target: tuple[float, float, float] | None = None
         self._paused = False
         self.auto_rtl = False
+        self._mission_version = 0
 
     def allows_arming(self, from_gcs: bool) -> bool:
         return (not self.auto_rtl) and bool(int(self.c.params["AUTO_OPTIONS"]) & 1)
@@ -488,6 +488,7 @@ class ModeAuto(Mode):
         c.nav.reset_overrides()
         self.waiting_to_start = True
         self._paused = False
+        self._mission_version = c.mission.change_count
         return True
 
     def exit(self) -> None:
@@ -550,7 +551,10 @@ class ModeAuto(Mode):
             if c.ekf.origin_set:
                 self.runner.start_or_resume(bool(c.params["MIS_RESTART"]))
                 self.waiting_to_start = False
+                self._mission_version = c.mission.change_count
         elif not self._paused:
+            if c.mission.change_count != self._mission_version:
+                self._mission_changed()
             self.runner.update()
         c.climbing_requested = self.submode == "takeoff" and c.auto_armed
         if self.submode == "takeoff":
@@ -701,9 +705,9 @@ class ModeAuto(Mode):
         nav = c.nav
         cid = cmd.id
         if cid == mi.TAKEOFF:
-            return self.submode == "takeoff" and nav.reached
+            return self.submode == "takeoff" and nav.kind == 2 and nav.reached
         if cid in (mi.WAYPOINT, mi.SPLINE_WAYPOINT, mi.LOITER_TIME):
-            if not nav.reached:
+            if nav.kind != 1 or not nav.reached:
                 return False
             if self._loiter_time == 0.0:
                 self._loiter_time = c.t
@@ -748,6 +752,18 @@ class ModeAuto(Mode):
             return True
         c.text(WARNING, f"Skipping invalid cmd #{cid}")
         return True
+
+    def _mission_changed(self) -> None:
+        """A new upload while flying: restart the current waypoint from the new mission, as ArduCopter does."""
+        c = self.c
+        self._mission_version = c.mission.change_count
+        if self.runner.state != RUNNING or self.submode != "wp":
+            return
+        index = self.runner.nav_index
+        if index is not None and index < len(c.mission) and self.runner.set_current(index):
+            c.text(CRITICAL, "Auto mission changed, restarted command")
+        else:
+            c.text(CRITICAL, "Auto mission changed but failed to restart command")
 
     def _exit_mission(self) -> None:
         c = self.c

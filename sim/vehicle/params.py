@@ -92,6 +92,10 @@ class ParamStore:
         """A value the vehicle itself maintains (MIS_TOTAL, SIM_SPEEDUP): stored without listeners firing."""
         self._values[name] = cast_value(float(value), self._types[name])
 
+    def clear_listeners(self) -> None:
+        """Forget every listener (a reboot rebuilds the objects that listened)."""
+        self._listeners.clear()
+
     def on_change(self, names, fn: Callable[[str, float], None]) -> None:
         for name in ([names] if isinstance(names, str) else names):
             if name not in self._values:
