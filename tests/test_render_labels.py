@@ -15,9 +15,17 @@ TRUCK = {"type": "muck_truck", "id": "t", **ll(*LAND_XY), "length_m": 9.0, "widt
 
 
 def _render_pair(objects, view, cond=None):
+    """The frame with the objects, and the same scene (same land around them) with their drawings left out."""
+    import copy
+
+    from sim.camera.render import Renderer
     cond = cond or still()
-    with_obj = renderer(world(objects)).render(view, cond).image
-    without = renderer(world([])).render(view, cond).image
+    r = renderer(world(objects))
+    with_obj = r.render(view, cond).image
+    bare = copy.copy(r.scene)
+    bare.items = []
+    bare._index()
+    without = Renderer(bare, r.K).render(view, cond).image
     return with_obj, without
 
 

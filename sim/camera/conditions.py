@@ -16,7 +16,7 @@ from sim.world.schema import WATER_COLORS, Environment
 # RGB of the water body seen straight down, and of the patches that vary it (algae, silt plumes)
 WATER_RGB = {
     "clear": ((44, 68, 72), (58, 84, 80)),
-    "blue": ((36, 62, 86), (52, 78, 96)),
+    "blue": ((42, 66, 82), (56, 80, 90)),
     "green": ((56, 80, 64), (72, 98, 66)),
     "algae": ((60, 96, 46), (86, 126, 44)),
     "silt": ((108, 98, 74), (128, 114, 82)),
@@ -74,7 +74,7 @@ class Conditions:
             contrast=float(rng.normal(1.0, 0.08)), vignette=float(rng.uniform(0.0, 0.3)), blur_px=blur,
             motion_px=motion, motion_dir_deg=float(rng.uniform(0, 180)), noise=float(rng.uniform(0.5, 7)),
             jpeg_quality=int(rng.integers(45, 96)), glint=float(rng.uniform(0.4, 1.5)),
-            cloud_shadow=float(rng.choice([0.0, rng.uniform(0.2, 0.6)], p=[0.7, 0.3])), seed=int(rng.integers(1 << 30)))
+            cloud_shadow=float(rng.choice([0.0, rng.uniform(0.15, 0.45)], p=[0.85, 0.15])), seed=int(rng.integers(1 << 30)))
 
     def clean(self) -> "Conditions":
         """No blur, noise, haze, vignetting or clouds: for tests that compare pixels with projections."""

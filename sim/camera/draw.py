@@ -51,13 +51,13 @@ def draw_part(img: np.ndarray, part: Part, uv: np.ndarray, depth: np.ndarray, fx
     if part.kind == POLY:
         if not _inside(uv, w, h, 2):
             return
-        # a sliver (a wall seen edge-on, a thin strip far away) would be drawn a full pixel wide by the
-        # anti-aliased fill: give it the coverage of its true width instead
-        x, y = uv[:, 0], uv[:, 1]
-        area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-        perimeter = float(np.hypot(np.diff(x, append=x[0]), np.diff(y, append=y[0])).sum())
-        width = 2.0 * area / max(perimeter, 1e-9)
-        alpha = part.alpha * min(1.0, width)
+        alpha = part.alpha
+        if part.wall:
+            # a wall seen edge-on would be drawn a full pixel wide by the anti-aliased fill: give it the
+            # coverage of its true width instead
+            c = uv.astype(np.float32)
+            width = 2.0 * abs(cv2.contourArea(c)) / max(cv2.arcLength(c, True), 1e-9)
+            alpha = alpha * min(1.0, width)
         if alpha < 0.04:
             return
         p = [fixed(uv)]

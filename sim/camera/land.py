@@ -75,7 +75,10 @@ class Parcel:
 
 
 class LandGenerator:
-    def __init__(self, land: Land, seed: int, water, water_z: float, land_z: float = 0.0, sun_azimuth_deg: float = 160.0):
+    def __init__(self, land: Land, seed: int, water, water_z: float, land_z: float = 0.0, sun_azimuth_deg: float = 160.0,
+                 keep_out=None, dumping=None):
+        """keep_out: where planted objects stand on land (no tree, roof or car may cover them);
+        dumping: around waste piles and trucks, where parcels are bare ground."""
         self.style = land.style
         self.seed = seed
         rng = np.random.default_rng(seed + 101)
@@ -83,8 +86,14 @@ class LandGenerator:
         a = math.radians(self.angle)
         self.rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])  # grid -> world
         self.water = water
-        self.near_water = water.buffer(2.5)
-        self.tree_clear = water.buffer(6.0)  # crowns stay off the water (the water layer is drawn over land)
+        keep_out = keep_out if keep_out is not None and not keep_out.is_empty else None
+        self.keep_out = keep_out
+        self.near_water = water.buffer(2.5) if keep_out is None else water.buffer(2.5).union(keep_out)
+        # crowns stay off the water (the water layer is drawn over land) and off planted objects
+        self.tree_clear = water.buffer(6.0) if keep_out is None else water.buffer(6.0).union(keep_out.buffer(3.0))
+        self.dumping = dumping if dumping is not None and not dumping.is_empty else None
+        if self.dumping is not None:
+            shapely.prepare(self.dumping)
         shapely.prepare(self.tree_clear)
         shapely.prepare(self.near_water)
         self.shore_band = water.buffer(45.0)
@@ -125,6 +134,8 @@ class LandGenerator:
         n = min(max((n - 0.2) / 0.6, 0.0), 0.999)
         bins = STYLE_BINS[self.style]
         z = next(ZONES[k] for k in range(len(ZONES)) if n < bins[k] or k == len(ZONES) - 1)
+        if self.dumping is not None and self.dumping.intersects(shapely.Point(*c).buffer(CELL_M * 0.71)):
+            return "bare"       # dumping happens on bare ground: construction sites, fallow fields
         if self.shore_band.contains(shapely.Point(*c)) and z in ("urban", "bare", "field"):
             z = "park" if self.style in ("urban", "park", "mixed") else "grass"
         return z
@@ -173,18 +184,19 @@ class LandGenerator:
         radius = rng.uniform(rmin, rmax, n)
         height = self.land_z + rng.uniform(4.0, 11.0, n)
         ang = np.linspace(0, 2 * math.pi, 14, endpoint=False)
-        for k in range(n):
-            x, y, r, h = xy[k, 0], xy[k, 1], radius[k], height[k]
-            col = shade(TREE[int(rng.integers(len(TREE)))], rng.uniform(0.85, 1.1))
-            lobes = 1.0 - 0.22 * np.abs(np.sin(ang * rng.integers(3, 6) / 2 + rng.uniform(0, 6.3))) \
-                - rng.uniform(0, 0.1, len(ang))
-            ring = np.column_stack([x + r * lobes * np.cos(ang), y + r * lobes * np.sin(ang)])
-            parts.append(poly(ring, h - 0.5, shade(col, 0.72)))
-            c2 = np.array([x, y]) + self.sun * r * 0.18
-            parts.append(poly(c2 + (ring - [x, y]) * 0.72, h - 0.2, col))
-            c3 = np.array([x, y]) + self.sun * r * 0.35
-            parts.append(poly(c3 + (ring - [x, y]) * 0.33, h, shade(col, 1.22)))
-            shadows.append(Shadow(np.array([[x, y, h - 0.5]]), self.land_z, grounded=False, radius=r * 0.9))
+        k = rng.integers(3, 6, n)[:, None]
+        lobes = 1.0 - 0.22 * np.abs(np.sin(ang[None, :] * k / 2 + rng.uniform(0, 6.3, (n, 1)))) - rng.uniform(0, 0.1, (n, 14))
+        ring = np.stack([radius[:, None] * lobes * np.cos(ang), radius[:, None] * lobes * np.sin(ang)], axis=2)  # n x 14 x 2
+        base = np.array([TREE[i] for i in rng.integers(len(TREE), size=n)], dtype=float) * rng.uniform(0.85, 1.1, (n, 1))
+        cols = [np.clip(base * f, 0, 255).astype(int) for f in (0.72, 1.0, 1.22)]
+        for j in range(n):
+            c = xy[j]
+            h = height[j]
+            r = radius[j]
+            for (scale, lift, off), col in zip(((1.0, -0.5, 0.0), (0.72, -0.2, 0.18), (0.33, 0.0, 0.35)), cols):
+                pts = c + self.sun * r * off + ring[j] * scale
+                parts.append(Part(0, np.column_stack([pts, np.full(14, h + lift)]), tuple(int(v) for v in col[j])))
+            shadows.append(Shadow(np.array([[c[0], c[1], h - 0.5]]), self.land_z, grounded=False, radius=r * 0.9))
         return item_of(parts, shadows)
 
     def _grass(self, rng, g0, items):
@@ -349,7 +361,8 @@ class LandGenerator:
                 d /= np.hypot(*d)
                 side = rng.choice([-1, 1])
                 c = np.array([p.x, p.y]) + side * np.array([d[1], -d[0]]) * w / 4
-                if not roads.contains(shapely.Point(*c)):
+                if not roads.contains(shapely.Point(*c)) or (self.keep_out is not None and
+                                                             self.keep_out.distance(shapely.Point(*c)) < 4):
                     continue
                 heading = math.degrees(math.atan2(d[0], d[1])) + (180 if side < 0 else 0)
                 cars.append(car(rng, c[0], c[1], heading, self.land_z, compass=True))

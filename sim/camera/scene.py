@@ -24,9 +24,17 @@ def _water_layer(site: Site) -> TiledLayer:
 
 
 @lru_cache(maxsize=8)
-def _land(site: Site, land, seed: int, sun_azimuth_deg: float) -> LandGenerator:
-    """Shared by scenes of one site and land (dataset workers, several vehicles, tests): roads take a second."""
-    return LandGenerator(land, seed, water_geometry(site), float(site.info.water_level_m), LAND_Z, sun_azimuth_deg)
+def _land(site: Site, land, seed: int, sun_azimuth_deg: float, keep_out_wkb: bytes, dumping_wkb: bytes) -> LandGenerator:
+    """Shared by scenes of one site, land and layout (several vehicles, tests): making roads takes a second."""
+    return LandGenerator(land, seed, water_geometry(site), float(site.info.water_level_m), LAND_Z, sun_azimuth_deg,
+                         shapely.from_wkb(keep_out_wkb), shapely.from_wkb(dumping_wkb))
+
+
+def _land_keep_outs(placed: list[Placed]):
+    """(footprints of things standing on land, grown 6 m; 35 m around waste piles and muck trucks)."""
+    on_land = [Polygon(p.footprint).buffer(6.0) for p in placed if p.surface == "land"]
+    dumping = [shapely.Point(*p.center).buffer(35.0) for p in placed if p.obj.kind in ("waste_pile", "muck_truck")]
+    return shapely.union_all(on_land) if on_land else Polygon(), shapely.union_all(dumping) if dumping else Polygon()
 
 
 class Scene:
@@ -37,8 +45,10 @@ class Scene:
         self.land_z = LAND_Z
         self.water_geom = water_geometry(site)
         self.water = _water_layer(site)
-        self.land = _land(site, world.land, world.seed, world.environment.sun_azimuth_deg)
         self.placed: list[Placed] = [place(site, o) for o in world.objects]
+        keep_out, dumping = _land_keep_outs(self.placed)
+        self.land = _land(site, world.land, world.seed, world.environment.sun_azimuth_deg, shapely.to_wkb(keep_out),
+                          shapely.to_wkb(dumping))
         self.items: list[Item] = [build(p.obj, self.frame, p.base_z, self.land_z) for p in self.placed]
         self._index()
 

@@ -462,26 +462,30 @@ def foam(o: WorldObject, frame, z0: float) -> Item:
 
 
 def reeds(o: WorldObject, frame, z0: float) -> Item:
+    """A reed bed: a dense mass of leaning stalks, lit tips over dark gaps, ragged at the edge."""
     rng = np.random.default_rng(o.variant)
     x, y = frame.to_xy(o.lat, o.lon)
     L = Local(x, y, o.heading_deg)
     ra, rb = o.length_m / 2.0, o.width_m / 2.0
-    base = {"green": rgb(86, 118, 58), "yellow": rgb(160, 150, 96), "brown": rgb(122, 104, 70)}[o.color]
-    outline = blob(rng, ra, rb, 28, 0.35)
-    parts: list[Part] = [poly(L.xy(outline), z0 + 0.3, shade(base, 0.7)), poly(L.xy(outline * 0.85), z0 + 1.0, base)]
-    n = int(np.clip(ra * rb * 5, 40, 1800))
+    base = {"green": rgb(92, 116, 60), "yellow": rgb(156, 146, 98), "brown": rgb(124, 106, 74)}[o.color]
+    outline = blob(rng, ra, rb, 36, 0.4)
+    parts: list[Part] = [poly(L.xy(outline), z0 + 0.3, shade(base, 0.55)), poly(L.xy(outline * 0.9), z0 + 1.0, shade(base, 0.8))]
+    n = int(np.clip(ra * rb * 22, 80, 6000))
     t = rng.uniform(0, 2 * math.pi, n)
-    rr = np.sqrt(rng.uniform(0, 1, n)) * 0.85
+    rr = np.sqrt(rng.uniform(0, 1, n)) * 0.92
     ca, cb = ra * rr * np.cos(t), rb * rr * np.sin(t)
     lean = rng.uniform(0, 2 * math.pi)
-    ang = lean + rng.normal(0, 0.35, n)
-    ln = rng.uniform(0.25, 0.6, n)
-    for col_f, sel in ((1.35, slice(0, n // 2)), (0.6, slice(n // 2, n))):
+    ang = lean + rng.normal(0, 0.45, n)
+    ln = rng.uniform(0.2, 0.55, n)
+    groups = ((0.55, 0.06, 0.8), (1.05, 0.05, 0.7), (1.35, 0.04, 0.75))
+    k = n // len(groups)
+    for g, (f, w, a) in enumerate(groups):
+        sel = slice(g * k, (g + 1) * k)
         a0, b0 = ca[sel], cb[sel]
-        a1, b1 = a0 + ln[sel] * np.cos(ang[sel]), b0 + ln[sel] * np.sin(ang[sel])
-        a1, b1 = np.clip(a1, -ra, ra), np.clip(b1, -rb, rb)
+        a1 = np.clip(a0 + ln[sel] * np.cos(ang[sel]), -ra + w / 2, ra - w / 2)
+        b1 = np.clip(b0 + ln[sel] * np.sin(ang[sel]), -rb + w / 2, rb - w / 2)
         segs = np.stack([L.xy(np.column_stack([a0, b0])), L.xy(np.column_stack([a1, b1]))], axis=1)
-        parts.append(lines(segs, z0 + 1.6, shade(base, col_f), 0.06, alpha=0.7))
+        parts.append(lines(segs, z0 + 1.2 + 0.25 * g, shade(base, f), w, alpha=a))
     shadow = [Shadow(np.column_stack([L.xy(outline * 0.8), np.full(len(outline), z0 + 1.5)]), z0)]
     return item_of(parts, shadow, object_id=o.id)
 

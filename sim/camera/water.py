@@ -40,8 +40,8 @@ def smooth_terms(view: View, z: float, cond: Conditions) -> tuple[np.ndarray, np
     patch = np.array(cond.water_patch_rgb, dtype=float)
     H_img = view.homography(z)
     broad = textures.warp(textures.broad(), _scale_h(H_img, 1.0 / LOW), (w, h), view.gsd(z) * LOW).astype(float)
-    t = np.clip((broad.ravel() - 128.0) / 70.0, -1.0, 1.0)
-    color = body[None, :] + np.clip(t, 0, 1)[:, None] * (patch - body)[None, :] + np.clip(t, -1, 0)[:, None] * body * 0.12
+    t = np.clip((broad.ravel() - 128.0) / 90.0, -1.0, 1.0)
+    color = body[None, :] + np.clip(t, 0, 1)[:, None] * (patch - body)[None, :] + np.clip(t, -1, 0)[:, None] * body * 0.08
     light = 0.8 + 0.2 * math.sin(math.radians(cond.sun_elevation_deg))  # the camera's auto exposure evens out the rest
     color = color * light * (1 - fresnel[:, None]) + sky_rgb(cond)[None, :] * fresnel[:, None]
     # glint: facet normal halfway between the camera and the sun; Cox-Munk slope variance
@@ -69,7 +69,7 @@ def render_water(view: View, z: float, cond: Conditions, gsd: float) -> np.ndarr
     base = cv2.resize(low, (W, H), interpolation=cv2.INTER_LINEAR)
     wave = textures.warp(textures.waves(), view.homography(z), (W, H), gsd,
                          rotate_deg=90.0 - (cond.wind_from_deg + 180.0))
-    amp = float(np.clip(0.05 + 0.03 * cond.wind_mps, 0.04, 0.4))
+    amp = float(np.clip(0.12 + 0.05 * cond.wind_mps, 0.1, 0.5))
     gain_lut = np.clip(128 + (np.arange(256) - 128) * amp, 0, 255).astype(np.uint8)
     gain = cv2.LUT(wave, gain_lut)
     out = cv2.multiply(base, cv2.cvtColor(gain, cv2.COLOR_GRAY2BGR), scale=1 / 128.0)
