@@ -22,6 +22,7 @@ class Recipe:
     seed: int = 0
     patience: int = 100
     close_mosaic: int = 3
+    warmup_epochs: float = 1.0
     scale: float = 0.25
     translate: float = 0.1
     degrees: float = 0.0
