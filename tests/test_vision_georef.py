@@ -150,3 +150,13 @@ def test_sightings_carry_net_ends_and_gsd():
     a, b = frame.xy_array(np.array(s_net.line))
     assert np.hypot(*(b - a)) == pytest.approx(794 * 81.5 / F, rel=0.02)
     assert s_boat.gsd_m == pytest.approx((80 - 0.5 + 1.5) / F, rel=0.05)
+
+
+def test_water_level_from_the_frame_when_not_configured():
+    meta = {"lat": HOME[0], "lon": HOME[1], "alt_home_m": 80.0, "alt_water_m": 81.5, "water_level_m": -1.5,
+            "camera": {"width": 1920, "height": 1080, "hfov_deg": 82.0}}
+    p = CameraPose.from_meta(meta)
+    assert Georeferencer().surface_height(p, "swimmer") == pytest.approx(81.5 - 0.1)
+    assert Georeferencer().surface_height(p, "waste_pile") == pytest.approx(80.0 - 0.6)
+    only_water = CameraPose.from_meta({k: v for k, v in meta.items() if k not in ("alt_home_m", "water_level_m")})
+    assert Georeferencer().surface_height(only_water, "fishing_net") == pytest.approx(81.5)

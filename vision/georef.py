@@ -98,20 +98,34 @@ RADIUS_95 = 2.45
 
 
 class Georeferencer:
-    """Places detections on the map. `water_level_m` and `land_level_m` are heights relative to home."""
+    """Places detections on the map. `water_level_m` and `land_level_m` are heights relative to home;
+    `water_level_m=None` takes it from each frame (the stream's `water_level_m`), or failing that
+    trusts the frame's `alt_water_m`."""
 
-    def __init__(self, water_level_m: float = 0.0, land_level_m: float = 0.0, errors: PoseErrors = PoseErrors()):
-        self.water_level_m = float(water_level_m)
+    def __init__(self, water_level_m: float | None = None, land_level_m: float = 0.0,
+                 errors: PoseErrors = PoseErrors()):
+        self.water_level_m = None if water_level_m is None else float(water_level_m)
         self.land_level_m = float(land_level_m)
         self.errors = errors
 
+    def _water_level(self, pose: CameraPose) -> float | None:
+        if self.water_level_m is not None:
+            return self.water_level_m
+        if pose.water_level_m is not None:
+            return pose.water_level_m
+        if pose.alt_water_m is not None and math.isfinite(pose.alt_home_m):
+            return pose.alt_home_m - pose.alt_water_m
+        return None
+
     def surface_height(self, pose: CameraPose, cls: str | None) -> float:
         """Camera height above the plane a `cls` box centre lies on."""
-        if cls in ON_LAND:
-            base = pose.alt_home_m - self.land_level_m if math.isfinite(pose.alt_home_m) else \
-                pose.alt_water_m + self.water_level_m - self.land_level_m
+        level = self._water_level(pose)
+        if not math.isfinite(pose.alt_home_m):                 # only the height above the water is known
+            if pose.alt_water_m is None:
+                raise ValueError("pose has neither alt_home_m nor alt_water_m")
+            base = pose.alt_water_m + ((level or 0.0) - self.land_level_m if cls in ON_LAND else 0.0)
         else:
-            base = pose.alt_home_m - self.water_level_m if math.isfinite(pose.alt_home_m) else pose.alt_water_m
+            base = pose.alt_home_m - (self.land_level_m if cls in ON_LAND else (level or 0.0))
         return base - CLASS_HALF_HEIGHT_M.get(cls, 0.0)
 
     def offsets(self, pose: CameraPose, uv: np.ndarray, cls: str | None = None) -> np.ndarray:

@@ -1,6 +1,6 @@
 """One call per downlinked frame: decode, detect, georeference, confirm. What the controller runs.
 
-    vp = FramePipeline(water_level_m=site.info.water_level_m)
+    vp = FramePipeline(water_level_m=site.info.water_level_m)   # or None: each frame's water_level_m
     for jpeg, meta in frames:
         r = vp.process(jpeg, meta)          # FrameResult: detections, sightings, newly confirmed anomalies
         for a in r.confirmed: tickets.raise_(a)
@@ -27,7 +27,7 @@ class FrameResult:
 
 
 class FramePipeline:
-    def __init__(self, water_level_m: float = 0.0, land_level_m: float = 0.0, detector: Detector | None = None,
+    def __init__(self, water_level_m: float | None = None, land_level_m: float = 0.0, detector: Detector | None = None,
                  weights=None, conf: float | None = None, errors: PoseErrors = PoseErrors(),
                  policy: ConfirmPolicy = ConfirmPolicy()):
         self.detector = detector or Detector(weights, conf=conf)

@@ -59,6 +59,7 @@ class CameraPose:
     ve_mps: float = 0.0
     vehicle: int = 1
     seq: int = 0
+    water_level_m: float | None = None     # the water surface relative to home, when the frame says
 
     @classmethod
     def from_meta(cls, m: dict) -> "CameraPose":
@@ -84,7 +85,8 @@ class CameraPose:
                    gimbal_yaw_deg=float(g("gimbal_yaw_deg", "gimbal_yaw", default=0.0)),
                    time_s=float(g("time_s", "time", "t", default=0.0)),
                    vn_mps=float(g("vn_mps", "vn", default=0.0)), ve_mps=float(g("ve_mps", "ve", default=0.0)),
-                   vehicle=int(g("vehicle", "drone", "sysid", default=1)), seq=int(g("seq", "frame", default=0)))
+                   vehicle=int(g("vehicle", "drone", "sysid", default=1)), seq=int(g("seq", "frame", default=0)),
+                   water_level_m=float(m["water_level_m"]) if m.get("water_level_m") is not None else None)
 
     def with_(self, **kw) -> "CameraPose":
         return replace(self, **kw)
