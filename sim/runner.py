@@ -89,6 +89,8 @@ class SimRunner:
                                      physics_hz=config.physics_hz, params=config.params, unix_start_s=unix_start)
                 copter = Copter(vcfg)
                 copter.params.set_internal("SIM_SPEEDUP", config.speedup)
+                copter.params.set_internal("SIM_RATE_HZ", config.physics_hz)
+                copter.params.on_change("SIM_SPEEDUP", self._speedup_param, persistent=True)
                 port = config.base_port + PORT_STEP * i if config.base_port else 0
                 listener = tcp_listener(config.host, port)
                 udp = udp_socket(config.host, listener.getsockname()[1] if port == 0 else port) if config.udp else None
@@ -119,6 +121,13 @@ class SimRunner:
     @property
     def sim_time(self) -> float:
         return self.clock.now
+
+    def _speedup_param(self, _name: str, value: float) -> None:
+        """SIM_SPEEDUP set by a ground station changes the shared clock (as on ArduPilot's SITL)."""
+        value = max(0.0, value)
+        self.clock.set_speedup(value)
+        for v in self.vehicles:
+            v.copter.params.set_internal("SIM_SPEEDUP", value)
 
     def attach(self, sysid: int, payload) -> None:
         """A payload (the camera) told the pose of vehicle sysid after every physics step."""

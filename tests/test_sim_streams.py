@@ -77,3 +77,18 @@ def test_unknown_message_ids_and_requests(gcs):
     assert gcs.recv("HOME_POSITION").latitude != 0
     assert gcs.command(512, 9999).result == mavutil.mavlink.MAV_RESULT_FAILED
     assert gcs.command(31000).result == mavutil.mavlink.MAV_RESULT_UNSUPPORTED
+
+
+def test_sim_speedup_parameter_changes_the_clock():
+    with running_sim(SITE, speedup=10, boot_s=2.0) as sim:
+        g = Gcs(sim.url(), 10)
+        try:
+            g.heartbeats(True)
+            g.recv("HEARTBEAT")
+            assert g.set_param("SIM_SPEEDUP", 0).param_value == 0       # as fast as possible
+            wait_sim_time(sim, 200.0, timeout=20)
+            assert sim.runner.clock.speedup == 0
+            assert g.set_param("SIM_SPEEDUP", 5).param_value == 5
+            assert sim.runner.clock.speedup == 5
+        finally:
+            g.close()

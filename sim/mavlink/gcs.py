@@ -9,6 +9,7 @@ traffic both ways with the vehicle's seeded generator.
 """
 from __future__ import annotations
 
+import logging
 import random
 from typing import Callable
 
@@ -22,7 +23,9 @@ from .telemetry import BUILDERS
 from .transport import Link
 
 STATUSTEXT, MISSION_ITEM_REACHED, HOME_POSITION, TIMESYNC = 253, 46, 242, 111
+MISSION_TYPE_ALL = 255
 _NO_TARGET = -1
+log = logging.getLogger(__name__)
 
 
 class Channel:
@@ -83,6 +86,7 @@ class VehicleMavlink:
         self._faulty = False
         self._loss = 0.0
         self._last_t = 0.0
+        self.handler_errors = 0
         self._listen()
         self._handlers: dict[int, Callable] = {
             0: self._heartbeat, 21: lambda ch, m: self.params.request_list(ch, m),
@@ -95,7 +99,7 @@ class VehicleMavlink:
             40: lambda ch, m: self._transfer(m).handle_request(ch, m, False),
             51: lambda ch, m: self._transfer(m).handle_request(ch, m, True),
             43: lambda ch, m: self._transfer(m).handle_request_list(ch, m),
-            45: lambda ch, m: self._transfer(m).handle_clear_all(ch, m),
+            45: self._clear_all,
             38: lambda ch, m: self._transfer(m).handle_partial(ch, m),
             41: self._mission_set_current, 86: self._set_position_target_global, 84: self._set_position_target_local,
             70: self._rc_override, TIMESYNC: self._timesync,
@@ -103,9 +107,12 @@ class VehicleMavlink:
 
     def _listen(self) -> None:
         p = self.copter.params
-        p.on_change("SIM_LINK_OUT", lambda _n, v: self._start_outage(v))
-        p.on_change("SIM_LINK_LOSS", self._link_faults_changed)
+        p.on_change("SIM_LINK_OUT", self._outage_param, persistent=True)
+        p.on_change("SIM_LINK_LOSS", self._link_faults_changed, persistent=True)
         self._link_faults_changed()
+
+    def _outage_param(self, _name: str, value: float) -> None:
+        self._start_outage(value)
 
     # --- links -------------------------------------------------------------------------------
     def add_link(self, link: Link) -> Channel:
@@ -144,9 +151,12 @@ class VehicleMavlink:
                 continue
             try:
                 self.handle(ch, msg)
-            except (ValueError, TypeError, OverflowError, AttributeError, UnicodeError):
+            except Exception as exc:   # noqa: BLE001 - hostile input must never stop the vehicle
                 # a message the dialect parsed but whose fields make no sense: ignored, like ArduPilot
-                continue
+                self.handler_errors += 1
+                if self.handler_errors <= 3:
+                    log.warning("vehicle %d ignored a %s it could not handle: %r", self.copter.sysid,
+                                msg.get_type(), exc)
 
     def handle(self, ch: Channel, msg) -> None:
         ch.active = True
@@ -159,6 +169,13 @@ class VehicleMavlink:
         fn = self._handlers.get(msg.get_msgId())
         if fn is not None:
             fn(ch, msg)
+
+    def _clear_all(self, ch: Channel, msg) -> None:
+        if int(getattr(msg, "mission_type", 0)) != MISSION_TYPE_ALL:
+            self._transfer(msg).handle_clear_all(ch, msg)
+            return
+        ok = all(not tr.receiving and tr.backend.clear() for tr in self._transfer_list)
+        ch.send(47, (msg.get_srcSystem(), msg.get_srcComponent(), 0 if ok else 1, MISSION_TYPE_ALL), droppable=False)
 
     def _transfer(self, msg) -> ItemTransfer:
         kind = int(getattr(msg, "mission_type", 0))
@@ -273,9 +290,10 @@ class VehicleMavlink:
     def _rc_override(self, ch: Channel, msg) -> None:
         c = self.copter
         if msg.get_srcSystem() != int(c.params["MAV_GCS_SYSID"]):
-            return
+            return                                   # only our GCS may fly the sticks
         values = [int(getattr(msg, f"chan{i}_raw", 65535)) for i in range(1, 19)]
         c.set_rc_overrides(values)
+        c.gcs_heartbeat()                            # overrides from MAV_GCS_SYSID count as contact too
 
     def _timesync(self, ch: Channel, msg) -> None:
         if int(msg.tc1) == 0:
@@ -309,7 +327,6 @@ class VehicleMavlink:
 
     def reboot(self) -> None:
         self.copter.reboot()
-        self._listen()
         self._last_t = 0.0
         for tr in self.transfers.values():
             tr.receiving, tr.channel = False, None

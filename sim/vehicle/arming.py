@@ -44,7 +44,7 @@ def arming_failures(c: "Copter", from_gcs: bool) -> list[str]:
             fails.append(f"Vehicle breaching {fence_names(c.fence.breaches)}")
     b = c.battery
     if c.battery_failsafe_level:
-        fails.append("Battery 1 failsafe")
+        fails.append("Battery failsafe")
     arm_volt = c.params["BATT_ARM_VOLT"]
     if arm_volt > 0 and b.voltage < arm_volt:
         fails.append(f"Battery 1 below minimum arming voltage ({arm_volt:.1f}V)")

@@ -287,7 +287,6 @@ class Copter:
         self.armed = True
         self.auto_armed = False
         self.auto_disarm_begin = self.t
-        self.battery_failsafe_level = 0
         if self.ekf.navigating and not self.home_locked:
             self.set_home_here(lock=False)
         self.text(INFO, "Arming motors")

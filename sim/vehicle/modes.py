@@ -254,7 +254,9 @@ class ModeGuided(Mode):
 
     def run(self, dt: float) -> None:
         c = self.c
-        c.climbing_requested = self.taking_off
+        # ArduCopter's guided controllers stay idle on the ground unless the target is above the vehicle
+        c.climbing_requested = self.taking_off or (
+            self.submode == "wp" and c.auto_armed and self._target is not None and self._target[2] > c.est()[2] + 0.1)
         if self.submode == "takeoff":
             if not c.armed:
                 return

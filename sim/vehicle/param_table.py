@@ -461,4 +461,4 @@ def parameter_table() -> list[tuple[str, int, float]]:
 
 
 # Parameters a ground station may read but not write (ArduPilot's AP_PARAM_FLAG_INTERNAL_USE_ONLY / read-only)
-READ_ONLY = frozenset({"FORMAT_VERSION", "MIS_TOTAL", "STAT_BOOTCNT", "STAT_FLTTIME", "STAT_RUNTIME", "SIM_SPEEDUP"})
+READ_ONLY = frozenset({"FORMAT_VERSION", "MIS_TOTAL", "STAT_BOOTCNT", "STAT_FLTTIME", "STAT_RUNTIME", "SIM_RATE_HZ"})

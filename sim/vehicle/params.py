@@ -46,6 +46,7 @@ class ParamStore:
         self._index = {n: i for i, n in enumerate(self._names)}
         self._values = {n: cast_value(d, t) for n, t, d in table}
         self._listeners: dict[str, list[Callable[[str, float], None]]] = {}
+        self._persistent: set[int] = set()
         for name, value in (overrides or {}).items():
             if name not in self._values:
                 raise KeyError(f"unknown parameter {name}")
@@ -93,11 +94,15 @@ class ParamStore:
         self._values[name] = cast_value(float(value), self._types[name])
 
     def clear_listeners(self) -> None:
-        """Forget every listener (a reboot rebuilds the objects that listened)."""
-        self._listeners.clear()
+        """Forget the vehicle's own listeners (a reboot rebuilds the objects that listened); those
+        registered as persistent (the MAVLink layer's, the runner's) stay."""
+        for name, fns in self._listeners.items():
+            self._listeners[name] = [f for f in fns if id(f) in self._persistent]
 
-    def on_change(self, names, fn: Callable[[str, float], None]) -> None:
+    def on_change(self, names, fn: Callable[[str, float], None], persistent: bool = False) -> None:
         for name in ([names] if isinstance(names, str) else names):
             if name not in self._values:
                 raise KeyError(f"unknown parameter {name}")
             self._listeners.setdefault(name, []).append(fn)
+        if persistent:
+            self._persistent.add(id(fn))
