@@ -21,8 +21,8 @@ NEAR_M = 0.3
 
 
 def fixed(uv: np.ndarray) -> np.ndarray:
-    """Continuous pixel coordinates -> OpenCV fixed-point vertices."""
-    return np.round((uv - 0.5) * ONE).astype(np.int32)
+    """Continuous pixel coordinates -> OpenCV fixed-point vertices (far-off points clamped; OpenCV clips)."""
+    return np.round((np.clip(uv, -1e5, 1e5) - 0.5) * ONE).astype(np.int32)
 
 
 def _blend_roi(img: np.ndarray, pts_fixed: list[np.ndarray], pad: int, draw, alpha: float) -> None:
@@ -39,18 +39,12 @@ def _blend_roi(img: np.ndarray, pts_fixed: list[np.ndarray], pad: int, draw, alp
     cv2.addWeighted(tmp, alpha, roi, 1.0 - alpha, 0.0, dst=roi)
 
 
-def _inside(uv: np.ndarray, w: int, h: int, pad: float) -> bool:
-    return not (uv[:, 0].max() < -pad or uv[:, 1].max() < -pad or uv[:, 0].min() > w + pad or uv[:, 1].min() > h + pad)
-
-
 def draw_part(img: np.ndarray, part: Part, uv: np.ndarray, depth: np.ndarray, fx: float) -> None:
     h, w = img.shape[:2]
     if (depth < NEAR_M).any():
         return
     color = tuple(int(c) for c in part.color)
     if part.kind == POLY:
-        if not _inside(uv, w, h, 2):
-            return
         alpha = part.alpha
         if part.wall:
             # a wall seen edge-on would be drawn a full pixel wide by the anti-aliased fill: give it the
@@ -73,8 +67,6 @@ def draw_part(img: np.ndarray, part: Part, uv: np.ndarray, depth: np.ndarray, fx
         if alpha < 0.04:
             return
         thick = max(1, int(round(px)))
-        if not _inside(uv, w, h, thick + 2):
-            return
         segs = fixed(uv).reshape(-1, 2, 2)
         segs = [s for s in segs]
         if alpha >= 0.999:

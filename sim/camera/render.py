@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+import shapely
 from shapely.geometry import Polygon
 
 from . import effects, textures
@@ -27,6 +28,7 @@ from .scene import Scene
 from .water import render_water, sky_rgb
 
 MAX_RANGE_M = 2500.0
+LAND_GRAIN = np.clip(128 + (np.arange(256) - 128) * 0.38, 0, 255).astype(np.uint8)
 BANK = {"urban": (150, 150, 146), "park": (140, 140, 134), "mixed": (128, 124, 112), "rural": (104, 112, 118)}  # BGR
 
 
@@ -91,9 +93,11 @@ class Renderer:
             for it in standing:
                 draw_item(img, it, view)
             stats["land items"] = time.perf_counter() - t0
-            tex = textures.warp(textures.land(), view.homography(sc.land_z), (W, H), gsd_l)
-            lut = np.clip(128 + (np.arange(256) - 128) * 0.38, 0, 255).astype(np.uint8)
-            img = cv2.multiply(img, cv2.cvtColor(cv2.LUT(tex, lut), cv2.COLOR_GRAY2BGR), scale=1 / 128.0)
+            # the grain is warped at half resolution (its finest detail is 2-3 pixels anyway) and scaled up
+            Hh = np.diag([0.5, 0.5, 1.0]) @ view.homography(sc.land_z)
+            tex = textures.warp(textures.land(), Hh, (W // 2, H // 2), gsd_l * 2)
+            tex = cv2.resize(cv2.LUT(tex, LAND_GRAIN), (W, H), interpolation=cv2.INTER_LINEAR)
+            img = cv2.multiply(img, cv2.cvtColor(tex, cv2.COLOR_GRAY2BGR), scale=1 / 128.0)
             stats["land texture"] = time.perf_counter() - t0
         if water_frac > 0.0:
             water = render_water(view, sc.water_z, cond, gsd_w)
@@ -149,15 +153,10 @@ class Renderer:
         m = self.scene.land.markings
         if len(m) == 0:
             return
-        x0, y0, x1, y1 = region.bounds
         mid = m.mean(axis=1)
-        sel = (mid[:, 0] > x0) & (mid[:, 0] < x1) & (mid[:, 1] > y0) & (mid[:, 1] < y1)
-        if not sel.any():
-            return
-        segs = m[sel]
-        inside = np.array([region.contains(Polygon([s[0], s[1], s[1] + 0.01])) for s in segs])
+        inside = shapely.contains_xy(region, mid[:, 0], mid[:, 1])
         if inside.any():
-            draw_item(img, item_of([lines(segs[inside], self.scene.land_z + 0.01, (222, 222, 220), 0.15, alpha=0.85)],
+            draw_item(img, item_of([lines(m[inside], self.scene.land_z + 0.01, (222, 222, 220), 0.15, alpha=0.85)],
                                    flat=True), view)
 
     def _shore(self, img, view: View, region: Polygon, gsd: float) -> None:

@@ -51,7 +51,7 @@ def smooth_terms(view: View, z: float, cond: Conditions) -> tuple[np.ndarray, np
     cos_b = np.clip(half[:, 2], 1e-3, 1.0)
     tan2 = (1.0 - cos_b ** 2) / cos_b ** 2
     sigma2 = 0.003 + 0.00512 * max(cond.wind_mps, 0.3)
-    env = np.exp(-tan2 / sigma2) / (cos_b ** 4) * 0.25 / (sigma2 * 40.0) ** 0.5
+    env = np.exp(-tan2 / sigma2) / (cos_b ** 4)
     env = np.clip(env * cond.glint * (0.4 + 0.6 * math.sin(math.radians(cond.sun_elevation_deg))), 0.0, 1.0)
     return color.reshape(h, w, 3), env.reshape(h, w)
 
@@ -69,14 +69,15 @@ def render_water(view: View, z: float, cond: Conditions, gsd: float) -> np.ndarr
     base = cv2.resize(low, (W, H), interpolation=cv2.INTER_LINEAR)
     wave = textures.warp(textures.waves(), view.homography(z), (W, H), gsd,
                          rotate_deg=90.0 - (cond.wind_from_deg + 180.0))
+    # one brightness multiplier per pixel (64 = 1x): the waves' light and dark facets, plus the sparkle of
+    # glint, which multiplies dark water up to white (4x saturates it), then one 3-channel multiply
     amp = float(np.clip(0.12 + 0.05 * cond.wind_mps, 0.1, 0.5))
-    gain_lut = np.clip(128 + (np.arange(256) - 128) * amp, 0, 255).astype(np.uint8)
-    gain = cv2.LUT(wave, gain_lut)
-    out = cv2.multiply(base, cv2.cvtColor(gain, cv2.COLOR_GRAY2BGR), scale=1 / 128.0)
+    gain = cv2.LUT(wave, np.clip(64 + (np.arange(256) - 128) * amp / 2, 0, 255).astype(np.uint8))
     if env.max() > 0.01:
         env_u8 = cv2.resize(np.clip(env * 255, 0, 255).astype(np.uint8), (W, H), interpolation=cv2.INTER_LINEAR)
-        spark_lut = np.clip(((np.arange(256) - 135) / 90.0).clip(0) ** 1.5 * 255 + 40, 0, 255).astype(np.uint8)
-        spark = cv2.LUT(wave, spark_lut)
-        g = cv2.multiply(env_u8, spark, scale=1 / 255.0 * 1.6)
-        out = cv2.add(out, cv2.cvtColor(g, cv2.COLOR_GRAY2BGR))
-    return out
+        spark = cv2.LUT(wave, SPARK)
+        gain = cv2.add(gain, cv2.multiply(env_u8, spark, scale=1 / 255.0))
+    return cv2.multiply(base, cv2.cvtColor(gain, cv2.COLOR_GRAY2BGR), scale=1 / 64.0)
+
+
+SPARK = np.clip(((np.arange(256) - 135) / 90.0).clip(0) ** 1.5 * 230 + 30, 0, 255).astype(np.uint8)
