@@ -150,6 +150,18 @@ class Gcs:
         return self.recv("PARAM_VALUE", timeout, lambda m: m.param_id == name)
 
 
+@contextmanager
+def connected_gcs(sim: RunningSim, speedup: float, sysid: int = 255, vehicle: int = 1):
+    """`with connected_gcs(sim, speedup) as g:` a beating Gcs that has heard the vehicle once."""
+    g = Gcs(sim.url(vehicle), speedup, sysid=sysid)
+    try:
+        g.heartbeats(True)
+        g.recv("HEARTBEAT")
+        yield g
+    finally:
+        g.close()
+
+
 def wait_sim_time(sim: RunningSim, t: float, timeout: float = 60.0) -> None:
     """Block until the simulator's clock reaches t simulated seconds."""
     deadline = time.monotonic() + timeout

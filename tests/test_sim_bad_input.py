@@ -11,7 +11,7 @@ from pymavlink import mavutil
 
 from missions.site import load_site
 from sim.mavlink.codec import Encoder
-from sim.testing import Gcs, running_sim, wait_sim_time
+from sim.testing import Gcs, connected_gcs, running_sim, wait_sim_time
 
 SITE = load_site("missions/examples/jinji.yaml")
 SPEEDUP = 50
@@ -27,11 +27,8 @@ def sim():
 
 @pytest.fixture
 def gcs(sim):
-    g = Gcs(sim.url(), SPEEDUP)
-    g.heartbeats(True)
-    g.recv("HEARTBEAT")
-    yield g
-    g.close()
+    with connected_gcs(sim, SPEEDUP) as g:
+        yield g
 
 
 def test_random_bytes_and_broken_frames_are_survived(sim, gcs):

@@ -6,7 +6,7 @@ from pymavlink import mavutil
 
 from missions.site import load_site
 from sim.faults import Fault
-from sim.testing import Gcs, running_sim, wait_sim_time
+from sim.testing import Gcs, connected_gcs, running_sim, wait_sim_time
 
 SITE = load_site("missions/examples/jinji.yaml")
 SPEEDUP = 100
@@ -23,12 +23,10 @@ def sim():
 
 @pytest.fixture
 def gcs(sim):
-    g = Gcs(sim.url(), SPEEDUP)
-    g.heartbeats(True)
-    assert g.command(511, 193, 1e6).result == 0
-    g.recv("EKF_STATUS_REPORT", timeout=10, condition=lambda m: m.flags == 0x33F)
-    yield g
-    g.close()
+    with connected_gcs(sim, SPEEDUP) as g:
+        assert g.command(511, 193, 1e6).result == 0
+        g.recv("EKF_STATUS_REPORT", timeout=10, condition=lambda m: m.flags == 0x33F)
+        yield g
 
 
 def take_off(g, alt=20):

@@ -5,7 +5,7 @@ import pytest
 from pymavlink import mavutil
 
 from missions.site import load_site
-from sim.testing import Gcs, running_sim, wait_sim_time
+from sim.testing import Gcs, connected_gcs, running_sim, wait_sim_time
 
 SITE = load_site("missions/examples/jinji.yaml")
 SPEEDUP = 50
@@ -22,11 +22,8 @@ def sim():
 
 @pytest.fixture
 def gcs(sim):
-    g = Gcs(sim.url(), SPEEDUP)
-    g.heartbeats(True)
-    g.recv("HEARTBEAT")
-    yield g
-    g.close()
+    with connected_gcs(sim, SPEEDUP) as g:
+        yield g
 
 
 def item(seq, command=16, lat=LAT, lon=LON, alt=30.0, frame=3, p=(0, 0, 0, 0)):

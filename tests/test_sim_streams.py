@@ -5,7 +5,7 @@ import pytest
 from pymavlink import mavutil
 
 from missions.site import load_site
-from sim.testing import Gcs, running_sim, wait_sim_time
+from sim.testing import Gcs, connected_gcs, running_sim, wait_sim_time
 
 SITE = load_site("missions/examples/jinji.yaml")
 SPEEDUP = 40
@@ -15,11 +15,8 @@ SPEEDUP = 40
 def gcs():
     with running_sim(SITE, speedup=SPEEDUP, boot_s=2.0) as sim:
         wait_sim_time(sim, 3.0)
-        g = Gcs(sim.url(), SPEEDUP)
-        g.heartbeats(True)
-        g.recv("HEARTBEAT")
-        yield g
-        g.close()
+        with connected_gcs(sim, SPEEDUP) as g:
+            yield g
 
 
 def rates(g, seconds, clock_msg="SYSTEM_TIME"):

@@ -12,7 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 from . import mission_items as mi
-from .boot import CRITICAL, INFO, NOTICE, WARNING
+from .boot import CRITICAL, INFO, WARNING
 from .mission import COMPLETE, RUNNING, MissionRunner
 
 if TYPE_CHECKING:
