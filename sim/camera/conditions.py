@@ -16,7 +16,7 @@ from sim.world.schema import WATER_COLORS, Environment
 # RGB of the water body seen straight down, and of the patches that vary it (algae, silt plumes)
 WATER_RGB = {
     "clear": ((44, 68, 72), (58, 84, 80)),
-    "blue": ((42, 66, 82), (56, 80, 90)),
+    "blue": ((38, 70, 80), (50, 84, 90)),
     "green": ((56, 80, 64), (72, 98, 66)),
     "algae": ((60, 96, 46), (86, 126, 44)),
     "silt": ((108, 98, 74), (128, 114, 82)),

@@ -23,7 +23,7 @@ from .render import Renderer, view_of_pose
 from .scene import Scene
 
 ROOT = Path(__file__).resolve().parents[2]
-TILE = (640, 360)
+TILE = (560, 315)
 
 
 def _annotate(img: np.ndarray, labels, text: str) -> np.ndarray:
@@ -66,7 +66,7 @@ def frames_sheet(rows: int = 4, cols: int = 3, seed: int = 2024) -> np.ndarray:
     return np.vstack([np.hstack(tiles[r * cols:(r + 1) * cols]) for r in range(rows)])
 
 
-def objects_sheet(crop: int = 240) -> np.ndarray:
+def objects_sheet(crop: int = 200) -> np.ndarray:
     """1:1 crops around each kind of object in the Jinji world, at 40 m and 80 m."""
     from sim.pose import Pose
     s = load_site(ROOT / "missions" / "examples" / "jinji.yaml")

@@ -19,7 +19,7 @@ LOW = 16  # the smooth terms are computed on a grid this many times coarser than
 
 
 def sky_rgb(cond: Conditions) -> np.ndarray:
-    clear = np.array([150.0, 182.0, 215.0])
+    clear = np.array([160.0, 182.0, 204.0])
     hazy = np.array([200.0, 205.0, 210.0])
     return clear * (1 - cond.haze) + hazy * cond.haze
 
