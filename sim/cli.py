@@ -5,6 +5,7 @@ adds its options and its `payloads(args, site, sysid)` gives the payloads to rid
 """
 from __future__ import annotations
 
+import argparse
 import importlib
 import signal
 import sys
@@ -67,7 +68,7 @@ def register(sub) -> None:
         description="Simulated ArduCopter 4.7 vehicles booting at the site's home: MAVLink 2 over TCP and UDP, "
                     "parameters, missions, fence, failsafes, wind, battery and faults, on a lockstep clock that "
                     "can run faster than real time. Runs until Ctrl-C.",
-        epilog=EPILOG.replace("{kinds}", kinds), formatter_class=_Formatter)
+        epilog=EPILOG.replace("{kinds}", kinds), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("site", type=Path, help="site config (YAML)")
     p.add_argument("--speedup", type=float, default=1.0,
                    help="simulated seconds per wall second (default 1: real time; 0: as fast as possible)")
@@ -90,10 +91,6 @@ def register(sub) -> None:
     if hook is not None:
         hook.add_arguments(p)
     p.set_defaults(run=run)
-
-
-class _Formatter(__import__("argparse").RawDescriptionHelpFormatter):
-    pass
 
 
 def _status(runner) -> None:

@@ -42,21 +42,22 @@ class LockstepClock:
     def started(self) -> bool:
         return self._t0 is not None
 
-    def deadline(self) -> float | None:
-        """Wall time at which the next step is due; None when running flat out."""
-        if not self.speedup or self._t0 is None:
-            return None
-        return self._t0 + (self.steps + 1) * self.dt / self.speedup
+    def wait_s(self) -> float:
+        """Wall seconds until the next step is due (<= 0: due now; always 0 flat out). Running more
+        than MAX_LAG_S behind (a stall), the schedule is rebased so the lost time is forgotten."""
+        if self._t0 is None:
+            raise RuntimeError("clock not started")
+        if not self.speedup:
+            return 0.0
+        w = self._wall()
+        late = w - (self._t0 + (self.steps + 1) * self.dt / self.speedup)
+        if late > MAX_LAG_S:
+            self._t0 = w - (self.steps + 1) * self.dt / self.speedup     # the next step is due now
+            return 0.0
+        return -late
 
     def due(self) -> bool:
-        d = self.deadline()
-        if d is None:
-            return self._t0 is not None
-        w = self._wall()
-        if w - d > MAX_LAG_S:                     # stalled: rebase rather than sprint
-            self._t0 = w - self.now / self.speedup
-            return True
-        return w >= d - 1e-9
+        return self.wait_s() <= 1e-9
 
     def advance(self) -> float:
         self.steps += 1

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from missions.errors import UserError
+
 from .clock import LockstepClock
 from .faults import Fault, FaultInjector, ScheduledFault
 from .mavlink.gcs import VehicleMavlink
@@ -103,7 +105,6 @@ class SimRunner:
                     self._sel.register(udp, selectors.EVENT_READ, ("udp", v, ch))
         except OSError as exc:
             self.close()
-            from missions.errors import UserError
             raise UserError(f"cannot listen on {config.host}:{config.base_port or 'any'} ({exc.strerror or exc})") from None
 
     # --- what a caller sees ------------------------------------------------------------------
@@ -168,11 +169,11 @@ class SimRunner:
                 if self._connected:
                     clock.start()
                 continue
-            deadline = clock.deadline()
             now = time.monotonic()
-            if deadline is not None and now < deadline:
+            wait = clock.wait_s()
+            if wait > 1e-9:                     # ahead of the wall clock: serve the sockets meanwhile
                 self._flush()
-                self._poll(min(deadline - now, 0.05))
+                self._poll(min(wait, 0.05))
                 last_poll = time.monotonic()
                 if not clock.due():
                     continue

@@ -51,10 +51,6 @@ class Command:
             self.z = float(msg.param7)
             self.frame = 3 if self.command == CMD_TAKEOFF else 0   # mav_frame_for_command_long
             self.confirmation = int(msg.confirmation)
-        # message/interval commands carry plain numbers in param5..7 (not degrees)
-
-    def raw5(self) -> float:
-        return self.x / 1e7
 
 
 def handle(vm: "VehicleMavlink", ch: "Channel", msg, is_int: bool) -> None:
@@ -69,7 +65,7 @@ def handle(vm: "VehicleMavlink", ch: "Channel", msg, is_int: bool) -> None:
         fn()
 
 
-def _location(vm: "VehicleMavlink", cmd: Command, default_alt_frame_rel: bool = False) -> tuple[float, float, float] | None:
+def _location(vm: "VehicleMavlink", cmd: Command) -> tuple[float, float, float] | None:
     """(north, east, alt) in the local frame from a command's x/y/z and frame; None if invalid."""
     c = vm.copter
     if not (-900000000 <= cmd.x <= 900000000 and -1800000000 <= cmd.y <= 1800000000) or not math.isfinite(cmd.z):

@@ -10,6 +10,7 @@ traffic both ways with the vehicle's seeded generator.
 from __future__ import annotations
 
 import logging
+import math
 import random
 from typing import Callable
 
@@ -46,11 +47,6 @@ class Channel:
             return
         self.link.write(self.link.encoder.frame(msgid, fields), droppable)
 
-    def send_payload(self, msgid: int, payload: bytes) -> None:
-        if self.vm.link_down():
-            return
-        self.link.write(self.link.encoder.frame_payload(msgid, payload), True)
-
     def send_now(self, msgid: int) -> None:
         fields = BUILDERS[msgid](self.vm.copter)
         if fields is not None:
@@ -73,7 +69,7 @@ class VehicleMavlink:
         self.copter = copter
         self.channels: list[Channel] = []
         self.params = ParamProtocol(self)
-        self.copter_rally_items: list = []
+        self.rally_items: list = []
         self.transfers = {MISSION: ItemTransfer(self, WaypointBackend(self)),
                           FENCE: ItemTransfer(self, FenceBackend(self)),
                           RALLY: ItemTransfer(self, RallyBackend(self))}
@@ -260,7 +256,6 @@ class VehicleMavlink:
             return
         mask = int(msg.type_mask)
         pos_ignore, vel_ignore = mask & 7, mask & 56
-        import math
         if not pos_ignore:
             x, y, z = float(msg.x), float(msg.y), float(msg.z)
             if any(v != v for v in (x, y, z)):

@@ -213,11 +213,11 @@ class RallyBackend(_StagedBackend):
     max_count = 10
 
     def stored(self) -> list:
-        return self.vm.copter_rally_items
+        return self.vm.rally_items
 
     def install(self, items: list) -> None:
         vm = self.vm
-        vm.copter_rally_items = list(items)
+        vm.rally_items = list(items)
         c = vm.copter
         c.rally = [(*c.geo.to_ne(lat, lon), alt) for lat, lon, alt in items]
         c.params.set_internal("RALLY_TOTAL", len(items))

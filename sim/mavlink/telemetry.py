@@ -12,6 +12,7 @@ import math
 from typing import Callable
 
 from ..vehicle.copter import Copter
+from ..vehicle.geo import wrap_pi
 from ..vehicle.modes import AUTO, GUIDED, LAND, RTL
 
 # MAV_SYS_STATUS_SENSOR bits
@@ -155,26 +156,22 @@ def local_position_ned(c: Copter) -> tuple | None:
     return c.time_boot_ms(), n, e, -alt, af.vn, af.ve, -af.vu
 
 
-def _wrap_pi(a: float) -> float:
-    return (a + math.pi) % (2.0 * math.pi) - math.pi
-
-
 def attitude(c: Copter) -> tuple:
     af = c.af
-    return c.time_boot_ms(), af.roll, af.pitch, _wrap_pi(af.yaw), 0.0, 0.0, af.yaw_rate
+    return c.time_boot_ms(), af.roll, af.pitch, wrap_pi(af.yaw), 0.0, 0.0, af.yaw_rate
 
 
 def simstate(c: Copter) -> tuple:
     af = c.af
     lat, lon = c.geo.to_latlon(af.n, af.e)
-    return (af.roll, af.pitch, _wrap_pi(af.yaw), af.an, af.ae, -(af.au + 9.80665), 0.0, 0.0, af.yaw_rate,
+    return (af.roll, af.pitch, wrap_pi(af.yaw), af.an, af.ae, -(af.au + 9.80665), 0.0, 0.0, af.yaw_rate,
             int(lat * 1e7), int(lon * 1e7))
 
 
 def ahrs2(c: Copter) -> tuple:
     af = c.af
     lat, lon, amsl, _ = c.est_global()
-    return af.roll, af.pitch, _wrap_pi(af.yaw), amsl, int(lat * 1e7), int(lon * 1e7)
+    return af.roll, af.pitch, wrap_pi(af.yaw), amsl, int(lat * 1e7), int(lon * 1e7)
 
 
 def vfr_hud(c: Copter) -> tuple:

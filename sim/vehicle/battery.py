@@ -72,9 +72,6 @@ class Battery:
     def resistance(self) -> float:
         return R_CELL_OHM * self.cells
 
-    def open_circuit_voltage(self) -> float:
-        return self.full_voltage / (self.cells * CELL_FULL_V) * self.cells * ocv_per_cell(self.soc)
-
     def update(self, dt: float, spinning: bool, factor: float) -> None:
         i = (IDLE_A + self.hover_a * factor) if spinning else 0.0
         self.current_a = i

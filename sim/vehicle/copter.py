@@ -19,16 +19,14 @@ from .arming import arming_failures
 from .battery import Battery, power_factor
 from .boot import CRITICAL, INFO, WARNING, BootTimeline
 from .fence import Fence
-from .geo import LocalGeo
+from .geo import M_PER_DEG, LocalGeo
 from .mission import MissionStore
-from .mission_items import MissionCommand
+from .mission_items import DO_LAND_START, MissionCommand
 from .modes import AUTO, AUTO_RTL, GUIDED, LAND, NAMES, STABILIZE, all_modes
 from .navigation import Limits, Navigator
 from .params import ParamStore
 from .sensors import Ekf, Gps
 from .wind import Wind
-
-_POSE_HAS_TRUTH = "true_lat" in Pose.__dataclass_fields__   # the camera's side of the seam may add truth
 
 
 
@@ -130,7 +128,6 @@ class Copter:
         self.gps.enabled = bool(p["SIM_GPS1_ENABLE"])
         self.gps.sats_cfg = int(p["SIM_GPS1_NUMSATS"])
         self.gps.noise_m = max(0.0, p["SIM_GPS1_NOISE"])
-        from .geo import M_PER_DEG
         self.gps.glitch_n = p["SIM_GPS1_GLTCH_X"] * M_PER_DEG
         self.gps.glitch_e = p["SIM_GPS1_GLTCH_Y"] * M_PER_DEG * math.cos(math.radians(self.geo.lat0))
         self.gps.glitch_u = p["SIM_GPS1_GLTCH_Z"]
@@ -162,10 +159,6 @@ class Copter:
         if not ekf.navigating:
             return False
         return ekf.aiding
-
-    @property
-    def mode_number(self) -> int:
-        return self.mode.number
 
     @property
     def mode_name(self) -> str:
@@ -257,7 +250,6 @@ class Copter:
 
     def auto_rtl(self, reason: str) -> bool:
         """AUTO_RTL: AUTO jumping to the mission's DO_LAND_START (failsafe action 6)."""
-        from .mission_items import DO_LAND_START
         for i in range(1, len(self.mission)):
             cmd = self.mission.get(i)
             if cmd is not None and cmd.id == DO_LAND_START:
@@ -505,14 +497,12 @@ class Copter:
                 self.climbing_requested = False
 
     def pose(self) -> Pose:
-        """The pose a payload sees: the autopilot's estimate, and the truth where Pose carries it."""
+        """The pose a payload sees: the autopilot's estimate, and where the vehicle truly is."""
         lat, lon, _amsl, rel = self.est_global()
         af = self.af
-        extra = {}
-        if _POSE_HAS_TRUTH:
-            tlat, tlon = self.geo.to_latlon(af.n, af.e)
-            extra = {"true_lat": tlat, "true_lon": tlon, "true_alt_home_m": af.alt - self.home_alt}
+        tlat, tlon = self.geo.to_latlon(af.n, af.e)
         return Pose(vehicle=self.sysid, time_s=self.t, lat=lat, lon=lon, alt_home_m=rel,
                     alt_water_m=rel - self.cfg.water_level_m, roll_deg=math.degrees(af.roll),
                     pitch_deg=math.degrees(af.pitch), yaw_deg=math.degrees(af.yaw) % 360.0,
-                    vn_mps=af.vn, ve_mps=af.ve, vd_mps=-af.vu, armed=self.armed, **extra)
+                    vn_mps=af.vn, ve_mps=af.ve, vd_mps=-af.vu, armed=self.armed,
+                    true_lat=tlat, true_lon=tlon, true_alt_home_m=af.alt - self.home_alt)

@@ -133,10 +133,6 @@ class Fence:
         """Configured fences that are on; the floor only once enabled by reaching its altitude (not modelled: off)."""
         return (self.present() & ~TYPE_ALT_MIN) if self.enabled else 0
 
-    def margin(self) -> float:
-        xy = self.p["FENCE_MARGIN_XY"]
-        return xy if xy > 0 else self.p["FENCE_MARGIN"]
-
     def check(self, n_home: float, e_home: float, alt_home: float, n: float, e: float, t_ms: int) -> int:
         """New breaches (bitmask) for a vehicle at (n_home, e_home) from home and alt_home above it."""
         fences = self.enabled_fences()

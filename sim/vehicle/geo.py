@@ -27,10 +27,5 @@ class LocalGeo:
         return self.lat0 + north / M_PER_DEG, self.lon0 + east / (M_PER_DEG * self._lon_scale)
 
 
-def bearing_deg(dn: float, de: float) -> float:
-    """Compass bearing of a north/east vector, 0..360."""
-    return math.degrees(math.atan2(de, dn)) % 360.0
-
-
 def wrap_pi(angle: float) -> float:
     return (angle + math.pi) % (2.0 * math.pi) - math.pi

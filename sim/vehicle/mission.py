@@ -176,9 +176,6 @@ class MissionRunner:
             if cmd is None or self._verify_fn(self.do_index, cmd):
                 self.do_loaded = False
 
-    def jump_times_run(self, index: int) -> int:
-        return self._jumps.get(index, 0)
-
     # --- AP_Mission internals -------------------------------------------------------------------
     def _complete(self) -> None:
         self.state = COMPLETE

@@ -263,7 +263,6 @@ class ModeGuided(Mode):
             if c.nav.reached:
                 self.taking_off = False
                 self.submode = "pos"
-                n, e, alt = c.est()
                 c.nav.hold(c.nav.tn, c.nav.te, c.nav.talt)
             return
         if self.make_safe_if_landed():
@@ -465,12 +464,14 @@ class ModeAuto(Mode):
                                     lambda s: copter.text(INFO, s))
         self._loiter_time = 0.0
         self._loiter_time_max = 0.0
+        self._circle: tuple = ((0.0, 0.0, 0.0), 0.0, False)     # centre, radius, counter-clockwise
         self._circle_last = -1
         self._condition_start = 0.0
         self._condition_value = 0.0
         self._delay_until = 0.0
         self._target: tuple[float, float, float] | None = None
         self._paused = False
+        self._resume_leg: tuple = ((0.0, 0.0, 0.0), (0.0, 0.0, 0.0))
         self.auto_rtl = False
         self._mission_version = 0
 
@@ -568,7 +569,6 @@ class ModeAuto(Mode):
         elif self.submode == "land":
             if c.armed and not c.land_complete:
                 if c.nav.kind == 1 and c.nav.reached:
-                    n, e, _ = c.est()
                     c.nav.descend(c.nav.tn, c.nav.te, c.position_ok())
         else:
             if c.land_complete and not c.climbing_requested:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 
-from .boot import (EKF_FLAGS_ALIGNED, EKF_FLAGS_NAVIGATING, CRITICAL, INFO, BootTimeline)
+from .boot import CRITICAL, EKF_FLAGS_ALIGNED, EKF_FLAGS_NAVIGATING, INFO, BootTimeline
 
 GPS_PERIOD_S = 0.2
 GPS_ERROR_TAU_S = 10.0
@@ -166,10 +166,6 @@ class Ekf:
             self._both(CRITICAL, "EKF3 IMU{} stopped aiding")
 
     # --- what the vehicle and the ground station read -------------------------------------------
-    @property
-    def attitude_ok(self) -> bool:
-        return self.started
-
     def flags(self) -> int:
         if not self.started:
             return EKF_UNINITIALIZED

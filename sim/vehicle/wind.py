@@ -73,12 +73,5 @@ class Wind:
         return n, e
 
     @property
-    def direction_from_deg(self) -> float:
-        """Where the wind now comes from, as the WIND message reports it."""
-        if self.n == 0.0 and self.e == 0.0:
-            return self.from_deg % 360.0
-        return math.degrees(math.atan2(-self.e, -self.n)) % 360.0
-
-    @property
     def speed_now(self) -> float:
         return math.hypot(self.n, self.e)
