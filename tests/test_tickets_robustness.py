@@ -12,7 +12,7 @@ from controller.tickets.server import ServerConfig, TicketServer
 from missions.site import load_site
 
 from .test_tickets_delivery import FAST, Raw
-from .tickets_support import JINJI, Partner, identity, make_keys, report
+from .tickets_support import JINJI, NOON, Partner, identity, make_keys, report
 
 SITE = load_site(JINJI)
 TICKET = "00000000-0000-4000-8000-000000000000"
@@ -26,7 +26,7 @@ def key_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, key_dir):
     srv = TicketServer.for_site(SITE, tmp_path_factory.mktemp("srv") / "outbox.sqlite", key_dir,
-                                config=ServerConfig(**FAST))
+                                config=ServerConfig(**FAST), clock=NOON.timestamp)  # noon: no quiet hours
     srv.start()
     yield srv
     srv.stop()
