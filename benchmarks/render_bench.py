@@ -98,7 +98,7 @@ def bench_render(site, world, n_frames: int) -> dict:
     return out
 
 
-def bench_rtf(site, world, sim_seconds: float) -> dict:
+def bench_rtf(site, world, sim_seconds: float, workers: int) -> dict:
     """Fly the first sortie of the plan as fast as the simulator goes, then with the camera on."""
     from pymavlink import mavutil
 
@@ -116,7 +116,7 @@ def bench_rtf(site, world, sim_seconds: float) -> dict:
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", 0))
                     port = s.getsockname()[1]
-                svc = CameraService(site, world, f"tcp://127.0.0.1:{port}").acquire()
+                svc = CameraService(site, world, f"tcp://127.0.0.1:{port}", workers=workers).acquire()
                 sim.runner.attach(1, CameraPayload(svc, 1, fps=1.0))
             g = Gcs(sim.url(), 50.0)
             try:
@@ -180,7 +180,9 @@ def main() -> int:
                        "cv2_threads": cv2.getNumThreads(), "platform": platform.platform()}}
     out.update(bench_render(site, world, args.frames))
     if not args.no_rtf:
-        out["rtf"] = bench_rtf(site, world, args.rtf_s)
+        from sim.camera.cli_options import default_workers
+        out["rtf"] = bench_rtf(site, world, args.rtf_s, default_workers())
+        out["rtf"]["camera_workers"] = default_workers()
     out["targets"] = {"render_ms_per_1080p_frame": 50, "rtf_with_camera_at_1fps": 20}
     print(json.dumps(out, indent=1))
     return 0

@@ -30,7 +30,7 @@ def test_frames_from_a_flying_sitl_match_its_telemetry():
     sub.connect(endpoint)
     frames, positions, attitudes = [], {}, {}
     with running_sim(s, speedup=SPEEDUP, boot_s=2.0, wait_for_gcs=True) as sim:
-        svc = CameraService(s, world, endpoint, jpeg_quality=70).acquire()
+        svc = CameraService(s, world, endpoint, jpeg_quality=70, workers=2).acquire()   # render processes
         sim.runner.attach(1, CameraPayload(svc, 1, fps=1.0))     # closed by the runner when it stops
         g = Gcs(sim.url(), SPEEDUP)
         try:

@@ -147,13 +147,15 @@ def test_cli_options_add_a_camera_only_with_a_world(jinji_world):
     cli_options.add_arguments(parser)
     assert cli_options.payloads(parser.parse_args([]), s, 1) == []
     endpoint = f"tcp://127.0.0.1:{free_port()}"
-    args = parser.parse_args(["--world", "default", "--frames", endpoint, "--fps", "0.5"])
+    args = parser.parse_args(["--world", "default", "--frames", endpoint, "--fps", "0.5", "--camera-workers", "0"])
     (cam,) = cli_options.payloads(args, s, 1)
     (cam2,) = cli_options.payloads(args, s, 2)
     try:
         assert cam.service is cam2.service and cam.fps == 0.5 and cam.service.endpoint == endpoint
         with pytest.raises(UserError, match="--fps 0.0: must be a positive number"):
             cli_options.payloads(parser.parse_args(["--world", "default", "--fps", "0"]), s, 3)
+        with pytest.raises(UserError, match="--camera-workers -1: must be 0 to 64"):
+            cli_options.payloads(parser.parse_args(["--world", "default", "--camera-workers", "-1"]), s, 3)
         # a second process (another service) cannot bind the same endpoint: one line, no traceback
         with pytest.raises(UserError, match=f"--frames {endpoint}: cannot bind"):
             CameraService(s, cam.service.world, endpoint)

@@ -20,6 +20,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "format: docs/frames.md")
     g.add_argument("--fps", type=float, default=1.0, help="frames per simulated second per vehicle (default 1)")
     g.add_argument("--jpeg-quality", type=int, default=85, help="JPEG quality of the frames, 1-100 (default 85)")
+    g.add_argument("--camera-workers", type=int, default=default_workers(), metavar="N",
+                   help=f"render processes (default {default_workers()}; 0: a thread of the simulator's process)")
+
+
+def default_workers() -> int:
+    import os
+    return 2 if (os.cpu_count() or 1) >= 2 else 0
 
 
 def load_world_arg(value: str, site):
@@ -46,8 +53,10 @@ def payloads(args, site, sysid: int) -> list:
         raise UserError(f"--jpeg-quality {args.jpeg_quality}: must be 1 to 100")
     if not (args.fps > 0 and math.isfinite(args.fps)):
         raise UserError(f"--fps {args.fps}: must be a positive number of frames per simulated second")
+    if not 0 <= args.camera_workers <= 64:
+        raise UserError(f"--camera-workers {args.camera_workers}: must be 0 to 64")
     world = load_world_arg(args.world, site)
-    service = shared_service(site, world, args.frames, args.jpeg_quality)
+    service = shared_service(site, world, args.frames, args.jpeg_quality, args.camera_workers)
     if service.users == 1:
         print(f"  camera: {world.name} ({len(world.anomalies())} anomalies planted), {args.fps:g} frame(s) per "
               f"simulated second per vehicle on {service.endpoint} (docs/frames.md)", flush=True)

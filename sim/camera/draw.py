@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from .model import View
-from .parts import DISC, LINES, POLY, Item, Part, Shadow
+from .parts import DISC, LINES, POLY, POLYS, Item, Part, Shadow
 
 SHIFT = 4
 ONE = 1 << SHIFT
@@ -44,6 +44,9 @@ def draw_part(img: np.ndarray, part: Part, uv: np.ndarray, depth: np.ndarray, fx
     if (depth < NEAR_M).any():
         return
     color = tuple(int(c) for c in part.color)
+    if part.kind == POLYS:
+        cv2.fillPoly(img, np.split(fixed(uv), part.splits), color, cv2.LINE_AA, SHIFT)
+        return
     if part.kind == POLY:
         alpha = part.alpha
         if part.wall:
@@ -224,6 +227,8 @@ def _supersampled(img: np.ndarray, parts: list[tuple[Part, np.ndarray, np.ndarra
             target = big
         if part.kind == POLY:
             cv2.fillPoly(target, [q], color, cv2.LINE_8, SHIFT)
+        elif part.kind == POLYS:
+            cv2.fillPoly(target, np.split(q, part.splits), color, cv2.LINE_8, SHIFT)
         elif part.kind == LINES:
             px = part.size * fx / float(depth.mean()) * SS
             cv2.polylines(target, list(q.reshape(-1, 2, 2)), False, color, max(1, int(round(px))), cv2.LINE_8, SHIFT)

@@ -18,7 +18,7 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 
 from sim.world.schema import Land
 
-from .parts import DISC, Item, Part, Shadow, disc, item_of, lines, poly, rgb, shade
+from .parts import DISC, Item, Part, Shadow, disc, item_of, lines, poly, polys, rgb, shade
 from .shapes import box as box_parts
 from .shapes import Local, blob, rect
 from .tiled import TiledLayer, lines_of
@@ -187,16 +187,19 @@ class LandGenerator:
         k = rng.integers(3, 6, n)[:, None]
         lobes = 1.0 - 0.22 * np.abs(np.sin(ang[None, :] * k / 2 + rng.uniform(0, 6.3, (n, 1)))) - rng.uniform(0, 0.1, (n, 14))
         ring = np.stack([radius[:, None] * lobes * np.cos(ang), radius[:, None] * lobes * np.sin(ang)], axis=2)  # n x 14 x 2
-        base = np.array([TREE[i] for i in rng.integers(len(TREE), size=n)], dtype=float) * rng.uniform(0.85, 1.1, (n, 1))
-        cols = [np.clip(base * f, 0, 255).astype(int) for f in (0.72, 1.0, 1.22)]
+        # crowns in a few shades, drawn layer by layer (all dark rims, then the crowns, then the lit tops),
+        # one fill per shade: neighbouring crowns merge into a canopy, as they do from above
+        tone = rng.integers(len(TREE), size=n) * 3 + rng.integers(3, size=n)
+        layers: dict[tuple[int, int], list[np.ndarray]] = {}
         for j in range(n):
-            c = xy[j]
-            h = height[j]
-            r = radius[j]
-            for (scale, lift, off), col in zip(((1.0, -0.5, 0.0), (0.72, -0.2, 0.18), (0.33, 0.0, 0.35)), cols):
+            c, h, r = xy[j], height[j], radius[j]
+            for level, (scale, lift, off) in enumerate(((1.0, -0.5, 0.0), (0.72, -0.2, 0.18), (0.33, 0.0, 0.35))):
                 pts = c + self.sun * r * off + ring[j] * scale
-                parts.append(Part(0, np.column_stack([pts, np.full(14, h + lift)]), tuple(int(v) for v in col[j])))
+                layers.setdefault((level, int(tone[j])), []).append(np.column_stack([pts, np.full(14, h + lift)]))
             shadows.append(Shadow(np.array([[c[0], c[1], h - 0.5]]), self.land_z, grounded=False, radius=r * 0.9))
+        for (level, t), rings in sorted(layers.items()):
+            col = shade(shade(TREE[t // 3], (0.9, 1.0, 1.08)[t % 3]), (0.72, 1.0, 1.22)[level])
+            parts.append(polys(rings, col))
         return item_of(parts, shadows)
 
     def _grass(self, rng, g0, items):

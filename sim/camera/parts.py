@@ -12,20 +12,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-POLY, LINES, DISC = 0, 1, 2
+POLY, LINES, DISC, POLYS = 0, 1, 2, 3
 
 BGR = tuple[int, int, int]
 
 
 @dataclass
 class Part:
-    kind: int                   # POLY: one polygon; LINES: M segments (2M points); DISC: one centre
+    kind: int                   # POLY: one polygon; POLYS: several of one colour; LINES: M segments (2M points); DISC: one centre
     pts: np.ndarray             # N x 3 world points (x east, y north, z up)
     color: BGR
     size: float = 0.0           # LINES: width (m); DISC: radius (m)
     alpha: float = 1.0          # < 1 blends with what is below (foam, a body under water)
     extra: bool = False         # drawn outside the object's labelled box (rods, wakes, spills)
     wall: bool = False          # a side face: consecutive walls are painted farthest from the camera first
+    splits: tuple[int, ...] = ()  # POLYS: where each polygon after the first starts in pts
 
 
 @dataclass
@@ -52,6 +53,12 @@ def poly(xy: np.ndarray, z: float | np.ndarray, color: BGR, alpha: float = 1.0, 
     xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     zz = np.broadcast_to(np.asarray(z, dtype=float), (len(xy),))
     return Part(POLY, np.column_stack([xy, zz]), color, 0.0, alpha, extra)
+
+
+def polys(rings_xyz: list[np.ndarray], color: BGR) -> Part:
+    """Many polygons of one colour (a parcel's tree crowns): one fill call instead of one per crown."""
+    sizes = np.cumsum([len(r) for r in rings_xyz])[:-1]
+    return Part(POLYS, np.vstack(rings_xyz), color, splits=tuple(int(v) for v in sizes))
 
 
 def lines(segments_xy: np.ndarray, z: float, color: BGR, width_m: float, alpha: float = 1.0, extra: bool = False) -> Part:

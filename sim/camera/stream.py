@@ -1,9 +1,10 @@
 """The camera payload: renders what each vehicle sees and publishes it over ZeroMQ (docs/frames.md).
 
 `on_pose` runs on the simulator's thread after every physics step; it only decides whether a frame
-is due (every 1/fps simulated seconds) and queues the pose. One worker thread per endpoint renders,
+is due (every 1/fps simulated seconds) and queues the pose. One service per endpoint renders,
 encodes and publishes, for every vehicle of the process that films the same world, through one PUB
-socket. When the worker falls behind (a high --speedup), `on_pose` waits for room in the queue, so
+socket: on a thread, or on worker processes (the simulator's own Python thread then keeps its core,
+and two workers use two cores), publishing in order. When the worker falls behind (a high --speedup), `on_pose` waits for room in the queue, so
 the simulated clock slows down rather than frames being lost: in lockstep the camera is part of
 the simulation. Only after a long stall (BLOCK_S) is a frame dropped, and counted.
 """
@@ -75,24 +76,94 @@ class CameraStats:
     per_vehicle: dict = field(default_factory=dict)
 
 
-class CameraService:
-    """Renders and publishes the frames of every vehicle that films one world through one endpoint."""
+class Camera:
+    """Renders and encodes one frame from a pose: what every render worker holds."""
 
-    def __init__(self, site, world, endpoint: str, jpeg_quality: int = 85, conditions: Conditions | None = None):
-        self.site, self.world = site, world
+    def __init__(self, site, world, cond: Conditions, quality: int):
+        self.site, self.world, self.cond, self.quality = site, world, cond, int(quality)
         self.K = Intrinsics.of_site(site)
         self.scene = Scene(site, world)
         self.renderer = Renderer(self.scene, self.K)
+
+    def shoot(self, pose: Pose, seq: int) -> tuple[dict, bytes, float, float]:
+        import time
+        from dataclasses import replace
+        t0 = time.perf_counter()
+        film = pose if pose.true_lat is None else replace(
+            pose, lat=pose.true_lat, lon=pose.true_lon,
+            alt_home_m=pose.true_alt_home_m if pose.true_alt_home_m is not None else pose.alt_home_m)
+        view = view_of_pose(film, self.K, self.scene.frame)
+        cond = replace(self.cond, seed=(self.cond.seed * 1000003 + seq) & 0x7FFFFFFF)
+        img = self.renderer.render(view, cond).image
+        t1 = time.perf_counter()
+        jpeg = encode_jpeg(img, self.quality)
+        t2 = time.perf_counter()
+        meta = frame_metadata(pose, seq, self.K, len(jpeg), self.quality, self.site.info.water_level_m,
+                              self.site.name, self.world.name)
+        return meta, jpeg, t1 - t0, t2 - t1
+
+
+_WORKER: Camera | None = None
+
+
+def _init_worker(site, world, cond, quality) -> None:
+    """A render process: one core each (OpenCV's own threads would only fight the other workers)."""
+    import cv2
+
+    from . import textures
+    global _WORKER
+    cv2.setNumThreads(1)
+    _WORKER = Camera(site, world, cond, quality)
+    textures.waves(), textures.land(), textures.broad()
+
+
+def _ready(hold_s: float) -> bool:
+    import time
+    time.sleep(hold_s)      # held a moment, so that each worker of the pool gets one of these
+    return _WORKER is not None
+
+
+def _shoot_in_worker(pose: Pose, seq: int):
+    return _WORKER.shoot(pose, seq)
+
+
+class CameraService:
+    """Renders and publishes the frames of every vehicle that films one world through one endpoint.
+
+    workers = 0 renders on a thread of this process; workers = N on N processes (spawned, so
+    the simulator's threads and sockets are not inherited), frames still published in order."""
+
+    def __init__(self, site, world, endpoint: str, jpeg_quality: int = 85, conditions: Conditions | None = None,
+                 workers: int = 0):
+        self.site, self.world = site, world
+        self.K = Intrinsics.of_site(site)
         self.cond = conditions or Conditions.from_environment(world.environment, seed=world.seed)
         self.quality = int(jpeg_quality)
+        self.workers = int(workers)
         self.publisher = FramePublisher(endpoint)
         self.endpoint = self.publisher.endpoint
+        self.camera: Camera | None = None
+        self.pool = None
+        if self.workers > 0:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=_init_worker, initargs=(site, world, self.cond, self.quality))
+            # start every worker now (scene, textures: seconds), not while the simulated clock waits for frames
+            for f in [self.pool.submit(_ready, 0.3) for _ in range(self.workers)]:
+                f.result(timeout=300)
+        else:
+            self.camera = Camera(site, world, self.cond, self.quality)
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_FRAMES)
         self.stats = CameraStats()
         self.users = 0
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
         self._thread.start()
+
+    @property
+    def scene(self) -> Scene:
+        return self.camera.scene if self.camera is not None else Scene(self.site, self.world)
 
     def submit(self, pose: Pose, seq: int) -> bool:
         try:
@@ -102,38 +173,44 @@ class CameraService:
             self.stats.dropped += 1
             return False
 
+    def _publish(self, job: _Job, result) -> None:
+        try:
+            meta, jpeg, t_render, t_encode = result() if callable(result) else result.result(timeout=BLOCK_S)
+        except Exception as exc:  # a bad pose must not kill the camera for the rest of the flight
+            import sys
+            print(f"camera: frame {job.seq} of vehicle {job.pose.vehicle} failed: {exc!r}", file=sys.stderr)
+            return
+        self.publisher.send(meta, jpeg)
+        st = self.stats
+        st.rendered += 1
+        st.render_s += t_render
+        st.encode_s += t_encode
+        st.per_vehicle[meta["vehicle"]] = st.per_vehicle.get(meta["vehicle"], 0) + 1
+
     def _run(self) -> None:
-        import time
-        from dataclasses import replace
+        from collections import deque
+        inflight: deque = deque()
+        limit = 2 * max(self.workers, 1)
         while True:
             job = self.queue.get()
-            if job is None:
-                break
-            if isinstance(job, _Flush):
+            if job is None or isinstance(job, _Flush):
+                while inflight:
+                    self._publish(*inflight.popleft())
+                if job is None:
+                    break
                 job.done.set()
                 continue
+            if self.pool is None:
+                self._publish(job, lambda j=job: self.camera.shoot(j.pose, j.seq))
+                continue
             try:
-                t0 = time.perf_counter()
-                pose = job.pose
-                film = pose if pose.true_lat is None else replace(
-                    pose, lat=pose.true_lat, lon=pose.true_lon,
-                    alt_home_m=pose.true_alt_home_m if pose.true_alt_home_m is not None else pose.alt_home_m)
-                view = view_of_pose(film, self.K, self.scene.frame)
-                cond = replace(self.cond, seed=(self.cond.seed * 1000003 + job.seq) & 0x7FFFFFFF)
-                img = self.renderer.render(view, cond).image
-                t1 = time.perf_counter()
-                jpeg = encode_jpeg(img, self.quality)
-                t2 = time.perf_counter()
-                meta = frame_metadata(pose, job.seq, self.K, len(jpeg), self.quality, self.site.info.water_level_m,
-                                      self.site.name, self.world.name)
-                self.publisher.send(meta, jpeg)
-                self.stats.rendered += 1
-                self.stats.render_s += t1 - t0
-                self.stats.encode_s += t2 - t1
-                self.stats.per_vehicle[pose.vehicle] = self.stats.per_vehicle.get(pose.vehicle, 0) + 1
-            except Exception as exc:  # a bad pose must not kill the camera for the rest of the flight
+                inflight.append((job, self.pool.submit(_shoot_in_worker, job.pose, job.seq)))
+            except Exception as exc:  # a broken pool (a worker killed): say so, keep the simulator going
                 import sys
-                print(f"camera: frame {job.seq} of vehicle {job.pose.vehicle} failed: {exc!r}", file=sys.stderr)
+                self.stats.dropped += 1
+                print(f"camera: frame {job.seq} of vehicle {job.pose.vehicle} not rendered: {exc!r}", file=sys.stderr)
+            while len(inflight) >= limit or (inflight and inflight[0][1].done()):
+                self._publish(*inflight.popleft())
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every frame queued so far is published (tests, benchmarks)."""
@@ -157,6 +234,8 @@ class CameraService:
         if self._thread.is_alive():
             self.queue.put(None)
             self._thread.join(timeout=BLOCK_S)
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         self.publisher.close()
         _SERVICES.pop(self.endpoint, None)
 
@@ -170,12 +249,12 @@ _SERVICES: dict[str, CameraService] = {}
 _SERVICES_LOCK = threading.Lock()
 
 
-def shared_service(site, world, endpoint: str, jpeg_quality: int = 85) -> CameraService:
+def shared_service(site, world, endpoint: str, jpeg_quality: int = 85, workers: int = 0) -> CameraService:
     """The service for an endpoint, started on first use: vehicles of one process share a socket."""
     with _SERVICES_LOCK:
         svc = _SERVICES.get(endpoint)
         if svc is None:
-            svc = CameraService(site, world, endpoint, jpeg_quality)
+            svc = CameraService(site, world, endpoint, jpeg_quality, workers=workers)
             _SERVICES[endpoint] = svc
         return svc.acquire()
 
