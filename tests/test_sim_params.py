@@ -50,3 +50,25 @@ def test_the_parameters_the_controller_and_clients_use_exist_with_arducopter_def
     described = [p.by_index(i) for i in range(len(p))]
     assert [d.index for d in described] == list(range(len(p)))
     assert all(len(d.name) <= 16 for d in described)
+
+
+def test_battery_reset_swaps_the_pack_and_clears_its_failsafe():
+    """MAV_CMD_BATTERY_RESET (ardupilotmega 42651), as a battery-swapping dock sends it."""
+    from missions.site import load_site as _load
+    from sim.faults import Fault
+    from sim.testing import Gcs, running_sim, wait_sim_time
+
+    with running_sim(_load("missions/examples/jinji.yaml"), speedup=40, boot_s=5.0) as sim:
+        gcs = Gcs(sim.url(), 40)
+        try:
+            gcs.heartbeats(True)
+            gcs.request_streams(4)
+            sim.runner.inject(Fault("battery_level", {"percent": 10}))
+            wait_sim_time(sim, sim.runner.sim_time + 2)
+            assert gcs.recv("SYS_STATUS", 5, lambda m: 0 <= m.battery_remaining <= 12).battery_remaining <= 12
+            assert gcs.command(42651, 1, 150).result == 2      # DENIED: not a percentage
+            assert gcs.command(42651, 1, 100).result == 0      # ACCEPTED: a fresh pack
+            assert gcs.recv("SYS_STATUS", 5, lambda m: m.battery_remaining >= 98).battery_remaining >= 98
+            assert sim.runner.copter(1).battery_failsafe_level == 0
+        finally:
+            gcs.close()

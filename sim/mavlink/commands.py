@@ -26,6 +26,7 @@ CMD_DO_PAUSE_CONTINUE, CMD_DO_FENCE_ENABLE, CMD_DO_SET_MISSION_CURRENT = 193, 20
 CMD_PREFLIGHT_CALIBRATION, CMD_REBOOT, CMD_MISSION_START, CMD_ARM_DISARM = 241, 246, 300, 400
 CMD_GET_HOME_POSITION, CMD_GET_MESSAGE_INTERVAL, CMD_SET_MESSAGE_INTERVAL = 410, 510, 511
 CMD_REQUEST_MESSAGE, CMD_REQUEST_AUTOPILOT_CAPABILITIES = 512, 520
+CMD_BATTERY_RESET = 42651  # ardupilotmega: a battery swap without a reboot (AP_BattMonitor::reset_remaining_mask)
 MSG_HOME_POSITION, MSG_AUTOPILOT_VERSION, MSG_MESSAGE_INTERVAL, MSG_MISSION_CURRENT = 242, 148, 244, 42
 # messages SET_MESSAGE_INTERVAL / REQUEST_MESSAGE can name (those the simulator produces)
 SCHEDULABLE = frozenset(BUILDERS)
@@ -94,6 +95,13 @@ def _dispatch(vm: "VehicleMavlink", ch: "Channel", cmd: Command, follow: list) -
             c.disarm("gcs", force=True)
             return ACCEPTED
         return UNSUPPORTED
+    if k == CMD_BATTERY_RESET:
+        if not (math.isfinite(cmd.p1) and math.isfinite(cmd.p2)) or not 0.0 <= cmd.p2 <= 100.0:
+            return DENIED
+        if not int(cmd.p1) & 1:
+            return FAILED  # one battery: instance 0 is the only one to reset
+        c.reset_battery(cmd.p2)
+        return ACCEPTED
     if k == CMD_DO_SET_MODE:
         if not math.isfinite(cmd.p1) or not math.isfinite(cmd.p2):
             return DENIED

@@ -265,6 +265,16 @@ class Copter:
         self.text(WARNING, "Mode change to AUTO RTL failed: No landing sequence found")
         return False
 
+    def reset_battery(self, percent: float) -> None:
+        """MAV_CMD_BATTERY_RESET: the pack now holds `percent` (a swap at the dock); its failsafe state clears."""
+        b = self.battery
+        b.consumed_mah = b.capacity_mah * (1.0 - percent / 100.0)
+        b.consumed_wh = 0.0 if percent >= 100.0 else b.consumed_wh * (1.0 - percent / 100.0)
+        b.sag_v = 0.0
+        self.battery_failsafe_level = 0
+        self.battery_failsafe_priority = 99
+        self.battery_failsafe_action = 0
+
     def arm(self, from_gcs: bool = True, force: bool = False) -> bool:
         if self.armed:
             return True
