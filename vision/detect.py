@@ -31,15 +31,18 @@ def default_weights(prefer: str = "onnx") -> Path:
     return DEFAULT_PT if prefer == "pt" else DEFAULT_ONNX
 
 
+def weights_info(weights: str | Path) -> dict:
+    """The weights' .json beside them (version, recommended confidence, held-out figures), or {}."""
+    meta = Path(weights).with_suffix(".json")
+    try:
+        return json.loads(meta.read_text()) if meta.exists() else {}
+    except (ValueError, OSError):
+        return {}
+
+
 def recommended_conf(weights: str | Path) -> float:
     """The confidence threshold the model card recommends (weights' .json), else DEFAULT_CONF."""
-    meta = Path(weights).with_suffix(".json")
-    if meta.exists():
-        try:
-            return float(json.loads(meta.read_text()).get("conf", DEFAULT_CONF))
-        except (ValueError, OSError):
-            pass
-    return DEFAULT_CONF
+    return float(weights_info(weights).get("conf", DEFAULT_CONF))
 
 
 def _decode(out: np.ndarray, conf: float, max_det: int = 300, iou: float = 0.6) -> list[np.ndarray]:
@@ -157,6 +160,7 @@ class Detector:
         self.weights = weights
         self.conf = recommended_conf(weights) if conf is None else float(conf)
         self.names = self.backend.names
+        self.model_version = str(weights_info(weights).get("version", weights.stem))   # for tickets' model_version
         self.max_side, self.min_overlap, self.max_batch = max_side, min_overlap, max_batch
 
     def tiles(self, width: int, height: int) -> list[Tile]:
