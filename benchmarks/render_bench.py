@@ -6,7 +6,10 @@ render_ms: one 1920x1080 frame (render, effects; no JPEG), over (a) the frames a
 site's planned patrol at 1 frame/s (water, shores, the dock), and (b) random dataset poses (30-120 m, any
 heading, tilted gimbals, cold caches). encode_ms: the JPEG of a frame. rtf: simulated seconds per wall
 second of one SITL vehicle (sim/runner.py, as fast as it goes) flying the first sortie, without the
-camera and with it streaming 1 frame/s over ZeroMQ. Targets (issue 4): < 50 ms per frame, >= 20x.
+camera and with it streaming 1 frame/s over ZeroMQ (rendered by the default worker processes).
+one_worker: CPU per frame of one render process (OpenCV single-threaded) and the real-time factor that
+many workers can sustain at 1 frame/s. Wall times depend on what else runs: load averages are
+recorded. Targets (issue 4): < 50 ms per frame, >= 20x.
 """
 from __future__ import annotations
 
@@ -74,16 +77,17 @@ def bench_render(site, world, n_frames: int) -> dict:
     rng = np.random.default_rng(0)
     for name, poses in (("patrol_route", route_poses(site, n_frames)),
                         ("random_poses", [random_pose(scene, rng) for _ in range(n_frames)])):
-        render, encode, water = [], [], []
+        render, encode, water, cpu = [], [], [], []
         stages: dict[str, list[float]] = {}
         for i, p in enumerate(poses):
             c = cond if name == "patrol_route" else Conditions.random(rng, world.environment)
             view = view_of_pose(p, K, scene.frame)
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             f = r.render(view, c)
             t2 = time.perf_counter()
             encode_jpeg(f.image, c.jpeg_quality)
-            t3 = time.perf_counter()
+            t3, c3 = time.perf_counter(), time.process_time()
+            cpu.append((c3 - c1) * 1000)
             render.append((t2 - t1) * 1000)
             encode.append((t3 - t2) * 1000)
             water.append(f.water_fraction)
@@ -93,6 +97,7 @@ def bench_render(site, world, n_frames: int) -> dict:
                 prev = v
         out[name] = {"render_ms": _stats(render), "encode_ms": _stats(encode),
                      "render_encode_ms": _stats([a + b for a, b in zip(render, encode)]),
+                     "cpu_ms_render_encode": _stats(cpu),
                      "water_fraction_mean": round(float(np.mean(water)), 2),
                      "stages_ms_mean": {k: round(statistics.fmean(v), 1) for k, v in stages.items()}}
     return out
@@ -178,11 +183,23 @@ def main() -> int:
     out = {"site": site.name, "frame_px": [site.camera.width_px, site.camera.height_px],
            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "opencv": cv2.__version__,
                        "cv2_threads": cv2.getNumThreads(), "platform": platform.platform()}}
+    out["load_average_before"] = [round(v, 2) for v in os.getloadavg()]
     out.update(bench_render(site, world, args.frames))
+    # what one render worker (one core, OpenCV single-threaded) spends per frame: the cost that sets how
+    # fast a vehicle can stream when the simulator has the machine to itself
+    cv2.setNumThreads(1)
+    one = bench_render(site, world, args.frames)
+    cv2.setNumThreads(out["machine"]["cv2_threads"])
+    out["one_worker"] = {k: {"cpu_ms_render_encode": one[k]["cpu_ms_render_encode"]}
+                         for k in ("patrol_route", "random_poses")}
+    per_frame_s = one["patrol_route"]["cpu_ms_render_encode"]["mean"] / 1000
+    from sim.camera.cli_options import default_workers
+    out["one_worker"]["rtf_capacity_at_1fps"] = round(max(default_workers(), 1) / per_frame_s, 1)
     if not args.no_rtf:
         from sim.camera.cli_options import default_workers
         out["rtf"] = bench_rtf(site, world, args.rtf_s, default_workers())
         out["rtf"]["camera_workers"] = default_workers()
+    out["load_average_after"] = [round(v, 2) for v in os.getloadavg()]
     out["targets"] = {"render_ms_per_1080p_frame": 50, "rtf_with_camera_at_1fps": 20}
     print(json.dumps(out, indent=1))
     return 0

@@ -18,7 +18,7 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 
 from sim.world.schema import Land
 
-from .parts import DISC, Item, Part, Shadow, disc, item_of, lines, poly, polys, rgb, shade
+from .parts import Item, Part, Shadow, item_of, lines, poly, polys, rgb, shade
 from .shapes import box as box_parts
 from .shapes import Local, blob, rect
 from .tiled import TiledLayer, lines_of
@@ -297,14 +297,12 @@ class LandGenerator:
                 continue
             h = self.land_z + (rng.uniform(3.5, 9) if low else rng.choice([rng.uniform(4, 12), rng.uniform(12, 28)], p=[0.7, 0.3]))
             roof = shade(ROOF[int(rng.integers(len(ROOF)))], rng.uniform(0.9, 1.08))
-            ga = np.array([[fa0, fb0], [fa1, fb0], [fa1, fb1], [fa0, fb1]])
             parts = _prism(corners, self.land_z, h, roof)
             for _ in range(rng.integers(0, 4)):  # rooftop plant
                 ca, cb = rng.uniform(fa0 + 1.5, fa1 - 1.5), rng.uniform(fb0 + 1.5, fb1 - 1.5)
                 s = rng.uniform(0.6, 1.6)
                 parts += _prism(self.to_world(g0 + np.array([[ca - s, cb - s], [ca + s, cb - s], [ca + s, cb + s], [ca - s, cb + s]])),
                                 h, h + rng.uniform(0.5, 1.5), shade(roof, 1.15))
-            del ga
             items.append(item_of(parts, [Shadow(np.column_stack([corners, np.full(4, h)]), self.land_z)]))
         for _ in range(rng.poisson(2.0)):  # parked cars in the yards
             c = self.to_world(g0 + rng.uniform(2, CELL_M - 2, 2))
@@ -396,6 +394,3 @@ def car(rng, x: float, y: float, heading: float, z0: float, compass: bool = Fals
     parts.append(poly(L.xy(rect(0.4, 1.3, -0.78, 0.78)), z0 + 1.46, rgb(40, 48, 58)))
     parts.append(poly(L.xy(rect(-1.6, -1.0, -0.78, 0.78)), z0 + 1.46, rgb(50, 58, 66)))
     return item_of(parts, [Shadow(np.column_stack([L.xy(rect(-2.25, 2.25, -0.9, 0.9)), np.full(4, z0 + 1.45)]), z0)])
-
-
-__all__ = ["LandGenerator", "Parcel", "CELL_M", "ASPHALT", "PAVING", "DISC"]

@@ -8,7 +8,6 @@ makes the labels. Nothing is ray-cast per pixel.
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from .draw import SHIFT, darken, draw_item, draw_item_exact, fixed, shadow_polyg
 from .footprint import footprint, sees_horizon
 from .land import ASPHALT, PAVING
 from .model import Intrinsics, View
-from .parts import Item, lines, item_of
+from .parts import item_of, lines
 from .scene import Scene
 from .water import render_water, sky_rgb
 
@@ -222,6 +221,3 @@ def view_of_pose(pose, intrinsics: Intrinsics, frame) -> View:
     x, y = frame.to_xy(pose.lat, pose.lon)
     return View.from_angles(intrinsics, (x, y, pose.alt_home_m), pose.roll_deg, pose.pitch_deg, pose.yaw_deg,
                             pose.gimbal_roll_deg, pose.gimbal_pitch_deg, pose.gimbal_yaw_deg)
-
-
-__all__ = ["Renderer", "Frame", "view_of_pose", "Item", "math"]

@@ -517,7 +517,6 @@ def lotus(o: WorldObject, frame, z0: float) -> Item:
 
 
 def jetty(o: WorldObject, frame, z0: float, land_z: float = 0.0) -> Item:
-    rng = np.random.default_rng(o.variant)
     xy = frame.xy_array(o.line)
     deck_z = max(z0 + 0.8, land_z + 0.2)
     color = rgb(132, 100, 70) if o.color == "wood" else rgb(186, 184, 176)
@@ -541,7 +540,6 @@ def jetty(o: WorldObject, frame, z0: float, land_z: float = 0.0) -> Item:
             segs = np.stack([p + np.outer(k, f) + r * hw * 0.98, p + np.outer(k, f) - r * hw * 0.98], axis=1)
             parts.append(lines(segs, deck_z + 0.01, shade(color, 0.7), 0.02, alpha=0.6))
         shadows.append(Shadow(np.column_stack([quad, np.full(4, deck_z)]), z0))
-    del rng
     return item_of(parts, shadows, object_id=o.id)
 
 

@@ -161,10 +161,6 @@ class CameraService:
         self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
         self._thread.start()
 
-    @property
-    def scene(self) -> Scene:
-        return self.camera.scene if self.camera is not None else Scene(self.site, self.world)
-
     def submit(self, pose: Pose, seq: int) -> bool:
         try:
             self.queue.put(_Job(pose, seq), timeout=BLOCK_S)

@@ -7,7 +7,6 @@ the number of workers.
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections import Counter

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import shapely
 from shapely.geometry import LineString, Point, Polygon
 from shapely.ops import substring
 
@@ -88,8 +87,6 @@ def random_site_doc(rng: np.random.Generator, name: str = "Random lake") -> dict
     normal = np.array([d[1], -d[0]])
     out = 1 if not water.contains(Point(p.x + normal[0] * 5, p.y + normal[1] * 5)) else -1
     home_xy = np.array([p.x, p.y]) + normal * out * rng.uniform(20, 50)
-    # recentre on the dock so the site's own frame (home) is the origin
-    shift = -home_xy
     home = frame.to_latlon(*home_xy)
 
     def ring(xy):
@@ -106,7 +103,6 @@ def random_site_doc(rng: np.random.Generator, name: str = "Random lake") -> dict
         c = np.array([a.x, a.y]) + nn * sgn * rng.uniform(25, 60)
         hot.append({"name": f"Dumping site {i + 1}", "kind": "dumping", **_ll(frame, *c),
                     "radius_m": int(rng.integers(60, 130)), "priority": "high"})
-    del shift
     return plain({
         "site": {"name": name, "home": {"lat": round(home[0], 7), "lon": round(home[1], 7)},
                  "water_level_m": round(float(rng.uniform(-2.5, 0.0)), 2)},
