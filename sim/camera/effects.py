@@ -58,9 +58,12 @@ def _vignette_gain(w: int, h: int, amount_pct: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=len(NOISE_LEVELS))
-def _noise_field(w: int, h: int, sigma: float) -> np.ndarray:
+def _noise_field(w: int, h: int, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian noise as its positive and negative parts (uint8): two saturating uint8 passes cost half
+    of one mixed uint8 + int16 add."""
     rng = np.random.default_rng(int(sigma * 100) + 17)
-    return np.clip(rng.normal(0, sigma, (h + 64, w + 64, 3)), -127, 127).astype(np.int16)
+    n = rng.normal(0, sigma, (h + 64, w + 64, 3))
+    return np.clip(n, 0, 255).astype(np.uint8), np.clip(-n, 0, 255).astype(np.uint8)
 
 
 def apply(img: np.ndarray, cond: Conditions, distance_m: float, haze_map: np.ndarray | None = None,
@@ -92,9 +95,9 @@ def apply(img: np.ndarray, cond: Conditions, distance_m: float, haze_map: np.nda
         img = cv2.GaussianBlur(img, (0, 0), cond.blur_px)
     if cond.noise >= 0.5:
         sigma = min(NOISE_LEVELS, key=lambda s: abs(s - cond.noise))
-        field = _noise_field(w, h, sigma)
+        pos, neg = _noise_field(w, h, sigma)
         dx, dy = (int(v) for v in rng.integers(0, 64, 2))
-        img = cv2.add(img, field[dy:dy + h, dx:dx + w], dtype=cv2.CV_8U)
+        img = cv2.subtract(cv2.add(img, pos[dy:dy + h, dx:dx + w]), neg[dy:dy + h, dx:dx + w])
     return img
 
 
