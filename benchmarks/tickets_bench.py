@@ -9,7 +9,11 @@ by a partner running `waterpatrol feed` in its own process (its own SQLite, its 
               (stored by the partner) and acknowledged (recorded by the server), and commit-to-ack latency.
   steady      --rate tickets/s, one transaction each, for --steady-s seconds: commit-to-ack latency p50/p99.
   memory      --memory-tickets through a standalone `waterpatrol tickets serve` process fed by another
-              process through the outbox: the server's resident memory sampled all along.
+              process through the outbox (smaller evidence, partner without files, so 100,000 tickets
+              stay near 1 GB on disk): the server's resident memory sampled all along.
+
+Every phase also reports the disk's fsync latency while it ran and the machine's load: on a shared
+machine other work moves every figure, and the JSON says how much there was.
 
     .venv/bin/python benchmarks/tickets_bench.py            # what the issue asks (a few minutes)
     .venv/bin/python benchmarks/tickets_bench.py --quick    # a short run
@@ -94,9 +98,10 @@ class Reports:
 PARTNER_FLAGS: list[str] = []
 
 
-def start_partner(endpoint: str, key_dir: Path, out: Path) -> subprocess.Popen:
+def start_partner(endpoint: str, key_dir: Path, out: Path, flags: list[str] | None = None) -> subprocess.Popen:
+    flags = PARTNER_FLAGS if flags is None else flags
     return subprocess.Popen(CLI + ["feed", "--agency", AGENCY, "--server", endpoint, "--keys", str(key_dir),
-                                   "--out", str(out), "--quiet", *PARTNER_FLAGS], cwd=ROOT,
+                                   "--out", str(out), "--quiet", *flags], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -160,6 +165,7 @@ def phase_inprocess(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
         wait_acked(ob, 200, 60)
 
         # full speed
+        probe = DiskProbe(tmp).__enter__()
         first, seq0 = next_rowid(ob), server.stats()["heads"].get(AGENCY, 0) + 1
         me, them = psutil.Process(), psutil.Process(partner.pid)
         cpu0 = (sum(me.cpu_times()[:2]), sum(them.cpu_times()[:2]))
@@ -181,6 +187,8 @@ def phase_inprocess(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
             "cpu_ms_per_ticket_producer_and_server": round((cpu1[0] - cpu0[0]) / args.tickets * 1000, 3),
             "cpu_ms_per_ticket_partner": round((cpu1[1] - cpu0[1]) / args.tickets * 1000, 3),
         }
+        probe.__exit__()
+        out["throughput"]["disk_while_running"] = probe.summary()
         print(f"full speed: {out['throughput']}", file=sys.stderr)
 
         # single-ticket transactions as fast as possible: the commit rate without batching
@@ -195,17 +203,18 @@ def phase_inprocess(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
         # steady rate
         n = int(args.rate * args.steady_s)
         first = next_rowid(ob)
-        t0 = time.monotonic()
-        for i in range(n):
-            delay = t0 + i / args.rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            server.submit(reports.next())
-        wait_acked(ob, 200 + args.tickets + n1 + n, 120)
+        with DiskProbe(tmp) as probe:
+            t0 = time.monotonic()
+            for i in range(n):
+                delay = t0 + i / args.rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                server.submit(reports.next())
+            wait_acked(ob, 200 + args.tickets + n1 + n, 120)
         w = window(ob, first)
         out["steady"] = {"rate_per_s": args.rate, "seconds": args.steady_s, "tickets": n,
                          "commit_to_ack_p50_ms": w["p50_ms"], "commit_to_ack_p99_ms": w["p99_ms"],
-                         "commit_to_ack_max_ms": w["max_ms"]}
+                         "commit_to_ack_max_ms": w["max_ms"], "disk_while_running": probe.summary()}
         print(f"steady: {out['steady']}", file=sys.stderr)
         out["server_counters"] = server.stats()["counters"]
     finally:
@@ -215,10 +224,45 @@ def phase_inprocess(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
     return out
 
 
+class DiskProbe:
+    """fsync latency of this disk, sampled every 100 ms while a phase runs: other work on the machine shows here."""
+
+    def __init__(self, folder: Path):
+        self.path, self.samples, self.done = folder / "fsync-probe", [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while not self.done.wait(0.1):
+                t = time.perf_counter()
+                os.write(fd, b"x" * 512)
+                os.fsync(fd)
+                self.samples.append((time.perf_counter() - t) * 1000)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> "DiskProbe":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {}
+        a = np.array(self.samples)
+        return {"fsync_p50_ms": round(float(np.percentile(a, 50)), 2), "fsync_p99_ms": round(float(np.percentile(a, 99)), 2),
+                "fsync_max_ms": round(float(a.max()), 1)}
+
+
 def phase_memory(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
     db = tmp / "m" / "outbox.sqlite"
     site = load_site(SITE)
     desk = TicketDesk(site, db)  # this process produces; the server process only sends
+    reports = Reports(args.memory_crop_kb, args.memory_frame_kb)
     server = subprocess.Popen(CLI + ["tickets", "serve", str(SITE), "--keys", str(key_dir), "--db", str(db),
                                      "--bind", "tcp://127.0.0.1:0", "--status-every", "0"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -226,16 +270,18 @@ def phase_memory(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
     if "serving" not in line:
         raise SystemExit(f"server did not start: {line!r}")
     endpoint = line.split(" on ")[1].split()[0]
-    partner = start_partner(endpoint, key_dir, tmp / "m" / "partner")
+    partner = start_partner(endpoint, key_dir, tmp / "m" / "partner", ["--no-files"])
     proc = psutil.Process(server.pid)
     samples: list[tuple[int, float]] = []
     ob = Outbox(db)
     done = threading.Event()
 
     def sample() -> None:
+        mine = Outbox(db)  # a connection of this thread's own
         while not done.is_set():
-            samples.append((acked_count(ob), proc.memory_info().rss / 2 ** 20))
+            samples.append((acked_count(mine), proc.memory_info().rss / 2 ** 20))
             time.sleep(0.5)
+        mine.close()
 
     sampler = threading.Thread(target=sample, daemon=True)
     try:
@@ -258,7 +304,8 @@ def phase_memory(tmp: Path, key_dir: Path, args, reports: Reports) -> dict:
         ob.close()
     rss = [r for _, r in samples]
     early = [r for n, r in samples if n >= args.memory_tickets * 0.1] or rss
-    return {"tickets": args.memory_tickets, "seconds": round(elapsed, 1),
+    return {"tickets": args.memory_tickets, "evidence_bytes_per_ticket": reports.evidence_bytes,
+            "partner": "waterpatrol feed --quiet --no-files", "seconds": round(elapsed, 1),
             "acknowledged_per_s": round(args.memory_tickets / elapsed),
             "server_rss_mb_at_10pct": round(early[0], 1), "server_rss_mb_max": round(max(rss), 1),
             "server_rss_mb_end": round(rss[-1], 1), "samples": len(rss),
@@ -284,13 +331,16 @@ def machine_state() -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--tickets", type=int, default=20_000, help="full-speed run (default 20000)")
+    ap.add_argument("--tickets", type=int, default=10_000, help="full-speed run (default 10000)")
     ap.add_argument("--batch", type=int, default=50, help="reports per transaction at full speed (default 50)")
     ap.add_argument("--rate", type=float, default=100.0, help="steady rate, tickets/s (default 100)")
     ap.add_argument("--steady-s", type=float, default=30.0, help="steady run length (default 30 s)")
     ap.add_argument("--memory-tickets", type=int, default=100_000, help="tickets through the server for memory")
     ap.add_argument("--crop-kb", type=float, default=8.0, help="evidence crop size (default 8 KB)")
     ap.add_argument("--frame-kb", type=float, default=32.0, help="full frame size (default 32 KB)")
+    ap.add_argument("--memory-crop-kb", type=float, default=2.0, help="evidence crop in the memory run (default 2 KB)")
+    ap.add_argument("--memory-frame-kb", type=float, default=8.0,
+                    help="full frame in the memory run (default 8 KB: 100,000 tickets stay about 1 GB on disk)")
     ap.add_argument("--quick", action="store_true", help="short run: 3000 tickets, 10 s steady, 10000 for memory")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--partner-no-files", action="store_true",
