@@ -75,11 +75,13 @@ def run_serve(args) -> int:
           f"{', '.join(a.name for a in site.agencies)}" + (f"; announcing on {server.announce_endpoint}"
                                                             if server.announce_endpoint else ""), flush=True)
     watcher = Outbox(args.db)
+    next_status = time.monotonic() + args.status_every
     try:
-        while not stop.wait(args.status_every if args.status_every > 0 else 3600):
+        while not stop.wait(min(1.0, args.status_every) if args.status_every > 0 else 1.0):
             if not server.running:
                 raise UserError("the ticket server stopped; see the log above")
-            if args.status_every > 0:
+            if args.status_every > 0 and time.monotonic() >= next_status:
+                next_status += args.status_every
                 st, counts = server.stats(), watcher.counts()
                 sessions = ", ".join(f"{a} #{s['sent_upto']}/{st['heads'].get(a, 0)} ({s['inflight']} in flight)"
                                      for a, s in sorted(st["sessions"].items())) or "no partner connected"
