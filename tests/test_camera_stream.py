@@ -165,3 +165,21 @@ def test_cli_options_add_a_camera_only_with_a_world(jinji_world):
     with pytest.raises(UserError, match="no bundled world"):
         cli_options.payloads(parser.parse_args(["--world", "default"]),
                              __import__("dataclasses").replace(s, source="elsewhere.yaml"), 1)
+
+
+def test_render_processes_publish_every_frame_in_order_without_waiting_for_more(jinji_world):
+    s, w = jinji_world
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    svc = CameraService(s, w, endpoint, workers=1).acquire()
+    cam = CameraPayload(svc, 4, fps=1.0)
+    sub = _subscriber(endpoint)
+    try:
+        for p in route_poses(s, 4, 2.5):
+            cam.on_pose(p)
+        # no drain, no further poses: the last frames must still come out on their own
+        metas = [json.loads(sub.recv_multipart()[1]) for _ in range(3)]
+    finally:
+        cam.close()
+        sub.close(0)
+    assert [m["seq"] for m in metas] == [0, 1, 2] and [m["time_s"] for m in metas] == [0.0, 1.0, 2.0]
+    assert svc.pool is not None and svc.stats.rendered == 3

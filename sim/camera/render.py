@@ -45,6 +45,8 @@ class Renderer:
         self.K = intrinsics
 
     def render(self, view: View, cond: Conditions, effects_on: bool = True) -> Frame:
+        """The frame a view sees. `self.stats` then holds, per stage, the seconds from its start to that
+        stage's end (benchmarks/render_bench.py turns them into a breakdown)."""
         sc = self.scene
         W, H = self.K.width, self.K.height
         fp_l = footprint(view, sc.land_z, MAX_RANGE_M)
@@ -176,16 +178,15 @@ class Renderer:
 
     def _effects(self, img: np.ndarray, view: View, cond: Conditions) -> np.ndarray:
         W, H = self.K.width, self.K.height
-        dist = view.center[2] - self.scene.water_z
+        height = view.center[2] - self.scene.water_z
         axis = view.optical_axis_enu
-        if axis[2] < -0.05:
-            dist = dist / -axis[2]
+        dist = height / -axis[2] if axis[2] < -0.05 else height   # along the optical axis
         haze_map = None
         horizon = sees_horizon(view, self.scene.water_z, MAX_RANGE_M)
         if horizon or cond.haze > 0.05:
             corners = np.array([[0, 0], [W, 0], [W, H], [0, H], [W / 2, H / 2]], dtype=float)
             g = view.ground(corners, self.scene.water_z)
-            d = np.hypot(np.hypot(g[:, 0] - view.center[0], g[:, 1] - view.center[1]), dist)
+            d = np.hypot(np.hypot(g[:, 0] - view.center[0], g[:, 1] - view.center[1]), height)
             d = np.where(np.isnan(d), 1e5, d)
             t = [effects.haze_transmission(cond, x) for x in d]
             if max(t) - min(t) > 0.03:

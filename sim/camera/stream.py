@@ -4,9 +4,10 @@
 is due (every 1/fps simulated seconds) and queues the pose. One service per endpoint renders,
 encodes and publishes, for every vehicle of the process that films the same world, through one PUB
 socket: on a thread, or on worker processes (the simulator's own Python thread then keeps its core,
-and two workers use two cores), publishing in order. When the worker falls behind (a high --speedup), `on_pose` waits for room in the queue, so
-the simulated clock slows down rather than frames being lost: in lockstep the camera is part of
-the simulation. Only after a long stall (BLOCK_S) is a frame dropped, and counted.
+and two workers use two cores), publishing in order. When rendering falls behind (a high
+--speedup), `on_pose` waits for room in the queue, so the simulated clock slows down rather than
+frames being lost: in lockstep the camera is part of the simulation. Only after a long stall
+(BLOCK_S) is a frame dropped, and counted.
 """
 from __future__ import annotations
 
@@ -188,7 +189,12 @@ class CameraService:
         inflight: deque = deque()
         limit = 2 * max(self.workers, 1)
         while True:
-            job = self.queue.get()
+            try:   # with frames in flight, wake up now and then to publish the finished ones
+                job = self.queue.get(timeout=0.01 if inflight else None)
+            except queue.Empty:
+                while inflight and inflight[0][1].done():
+                    self._publish(*inflight.popleft())
+                continue
             if job is None or isinstance(job, _Flush):
                 while inflight:
                     self._publish(*inflight.popleft())
