@@ -178,20 +178,28 @@ class Detector:
             t = self.tiles(W, H)
             plans.append((t, W, H))
             batches.append(cut(im, t))
-        allt = np.concatenate(batches) if len(batches) > 1 else batches[0]
-        rows: list[np.ndarray] = []
-        for k in range(0, len(allt), self.max_batch):
-            rows += _decode(self.backend(allt[k:k + self.max_batch]), conf)
-        out, k = [], 0
+        per_image: list[list[np.ndarray]] = [[] for _ in images]
+        by_shape: dict = {}
+        for i, bt in enumerate(batches):                 # frames of one size share batches
+            by_shape.setdefault(bt.shape[1:3], []).append(i)
+        for idxs in by_shape.values():
+            allt = np.concatenate([batches[i] for i in idxs]) if len(idxs) > 1 else batches[idxs[0]]
+            rows: list[np.ndarray] = []
+            for k in range(0, len(allt), self.max_batch):
+                rows += _decode(self.backend(allt[k:k + self.max_batch]), conf)
+            pos = 0
+            for i in idxs:
+                per_image[i] = rows[pos:pos + len(batches[i])]
+                pos += len(batches[i])
+        out = []
         net_id = self.names.index("fishing_net") if "fishing_net" in self.names else -1
-        for tiles, W, H in plans:
+        for (tiles, W, H), rows in zip(plans, per_image):
             b, s, c, tid = [], [], [], []
             for i, t in enumerate(tiles):
-                r = rows[k + i]
+                r = rows[i]
                 if len(r):
                     bb = r[:, :4] + np.array([t.x0, t.y0, t.x0, t.y0], dtype=np.float32)
                     b.append(bb), s.append(r[:, 4]), c.append(r[:, 5].astype(int)), tid.append(np.full(len(r), i))
-            k += len(tiles)
             if not b:
                 out.append((np.zeros((0, 4)), np.zeros(0), np.zeros(0, int)))
                 continue
