@@ -70,3 +70,33 @@ def heading_change(a, b, c) -> float:
     h1 = math.atan2(b[1] - a[1], b[0] - a[0])
     h2 = math.atan2(c[1] - b[1], c[0] - b[0])
     return abs((h2 - h1 + math.pi) % (2 * math.pi) - math.pi)
+
+
+def mission_time_s(items, frame, home_latlon, model: FlightModel) -> float:
+    """Takeoff to landed for a mission as the vehicle flies its items: the planner's figure, recomputed from items alone.
+
+    Items: a sortie's MissionItems (0 home, 1 takeoff, then waypoints, DO commands and LOITER_TURNS, last RTL).
+    """
+    from .plan import MAV_CMD_NAV_LOITER_TURNS, MAV_CMD_NAV_WAYPOINT
+
+    home = np.asarray(frame.to_xy(*home_latlon), dtype=float)
+    t = model.takeoff_s()
+    pos, prev = home, None
+    for it in items[2:]:
+        if it.command not in (MAV_CMD_NAV_WAYPOINT, MAV_CMD_NAV_LOITER_TURNS):
+            continue
+        p = np.asarray(frame.to_xy(it.lat, it.lon), dtype=float)
+        if it.command == MAV_CMD_NAV_LOITER_TURNS:
+            r = abs(it.param3)
+            d = float(np.hypot(*(pos - p)))
+            entry = p + (pos - p) / d * r if d > 1e-6 else p + np.array([r, 0.0])
+            t += model.cruise_s(float(np.hypot(*(entry - pos)))) + model.orbit_s(r, max(int(it.param1), 1))
+            pos, prev = entry, None
+            continue
+        if float(np.hypot(*(p - pos))) <= 0.01:
+            continue
+        if prev is not None:
+            t += model.turn_s(heading_change(prev, pos, p))
+        t += model.cruise_s(float(np.hypot(*(p - pos))))
+        prev, pos = pos, p
+    return t + model.home_s(float(np.hypot(*(home - pos)))) + model.land_s()

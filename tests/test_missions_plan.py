@@ -1,14 +1,12 @@
 """Whole patrols of the bundled lakes: safe, within battery, covering, in ArduPilot's terms."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 import shapely
 from shapely.geometry import LineString
 
-from missions.energy import FlightModel
+from missions.energy import FlightModel, mission_time_s
 from missions.errors import PlanningError
 from missions.plan import (MAV_CMD_DO_CHANGE_SPEED, MAV_CMD_NAV_LOITER_TURNS, MAV_CMD_NAV_RETURN_TO_LAUNCH,
                            MAV_CMD_NAV_TAKEOFF, MAV_CMD_NAV_WAYPOINT, MAV_FRAME_GLOBAL, MAV_FRAME_GLOBAL_RELATIVE_ALT)
@@ -52,28 +50,7 @@ def test_no_leg_enters_a_no_fly_zone(plans, name):
 
 def flight_time_from_items(site, sortie) -> float:
     """Recompute a sortie's time from its mission items alone, as the vehicle would fly them."""
-    model = FlightModel(site.vehicle, sortie.altitude_m)
-    frame = site.frame
-    home = np.asarray(frame.to_xy(*site.info.home))
-    t = model.takeoff_s()
-    pos, prev = home, None
-    for it in sortie.items[3:-1]:
-        p = np.asarray(frame.to_xy(it.lat, it.lon))
-        if it.command == MAV_CMD_NAV_LOITER_TURNS:
-            r = it.param3
-            d = np.linalg.norm(pos - p)
-            entry = p + (pos - p) / d * r
-            t += model.cruise_s(np.linalg.norm(entry - pos)) + model.orbit_s(r, int(it.param1))
-            pos, prev = entry, None
-            continue
-        if prev is not None and np.linalg.norm(p - pos) > 0.01:
-            h1 = math.atan2(*(pos - prev)[::-1])
-            h2 = math.atan2(*(p - pos)[::-1])
-            t += model.turn_s(abs((h2 - h1 + math.pi) % (2 * math.pi) - math.pi))
-        if np.linalg.norm(p - pos) > 0.01:
-            t += model.cruise_s(np.linalg.norm(p - pos))
-            prev, pos = pos, p
-    return t + model.home_s(np.linalg.norm(home - pos)) + model.land_s()
+    return mission_time_s(sortie.items, site.frame, site.info.home, FlightModel(site.vehicle, sortie.altitude_m))
 
 
 @pytest.mark.parametrize("name", SITES)

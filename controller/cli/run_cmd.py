@@ -17,6 +17,8 @@ def register(sub) -> None:
                    help="MAVLink connection string (tcp:HOST:PORT, udp:..., udpin:..., /dev/ttyUSB0); once per drone")
     p.add_argument("--plan", type=Path, help="a folder written by `waterpatrol plan` (default: plan now)")
     p.add_argument("--out", type=Path, default=Path("out/run"), help="output folder (default out/run)")
+    p.add_argument("--patterns", default=None,
+                   help="when planning here: comma-separated subset of coverage,shoreline,hotspots")
     p.add_argument("--frames", help="frame stream endpoint (tcp://HOST:PORT) for detection")
     p.add_argument("--overlap-m", type=float, default=20.0, help="re-flown before the point where an interrupted "
                                                                   "sortie stopped (default 20 m)")
@@ -42,7 +44,8 @@ def _load_plan(args, site):
     import json
 
     if args.plan is None:
-        plan = plan_patrol(site, drones=len(args.connect))
+        patterns = [p.strip() for p in args.patterns.split(",") if p.strip()] if args.patterns else None
+        plan = plan_patrol(site, drones=len(args.connect), patterns=patterns)
         from missions.exports import write_all
         write_all(plan, site, args.out / "plan")
         return plan

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from missions.energy import FlightModel
-from missions.plan import MAV_CMD_NAV_RETURN_TO_LAUNCH, MissionItem
+from missions.energy import FlightModel, mission_time_s
+from missions.plan import MAV_CMD_NAV_RETURN_TO_LAUNCH, NAV_COMMANDS, MissionItem
 from missions.site import Site, SiteGeometry
 from missions.transit import Transit
 
@@ -115,7 +115,7 @@ class DroneRunner:
             flying = [s for s in self.log.sorties(self.drone) if s.status == "flying"]
             for row in flying:
                 self._reattach(row)
-            first = True
+            first = not flying  # after a re-attach the drone has flown: the dock turns it round first
             while not self.abort.is_set():
                 row = self._next_pending()
                 if row is None:
@@ -144,11 +144,7 @@ class DroneRunner:
 
     def _needed_pct(self, items: list[MissionItem]) -> float:
         """Battery the sortie needs, reserve included, by the planner's own flight model."""
-        geom = SortieGeometry(items, self.frame, self.site.info.home)
-        model = self._model(items[1].alt)
-        home = geom.home
-        left = geom.left_m(None, home)
-        t = model.takeoff_s() + model.cruise_s(left) + model.land_s()
+        t = mission_time_s(items, self.frame, self.site.info.home, self._model(items[1].alt))
         return 100.0 * (t / self.site.vehicle.endurance_s + self.site.vehicle.reserve_fraction)
 
     # ---- preflight -----------------------------------------------------------------------------------
@@ -165,8 +161,8 @@ class DroneRunner:
 
         self.status.state = "preflight"
         check("heartbeat", link.healthy, f"last heartbeat {link.heartbeat_age_s:.1f} s ago")
-        deadline = time.monotonic() + link.wall(self.settings.boot_wait_s, 5.0)
-        while time.monotonic() < deadline and not self.abort.is_set():
+        expired = link.clock.timer(self.settings.boot_wait_s, 5.0)
+        while not expired() and not self.abort.is_set():
             s = tel.snapshot()
             if s.gps_fix >= 3 and s.satellites >= 6 and s.ekf_ok:
                 break
@@ -177,7 +173,7 @@ class DroneRunner:
         check("ekf", s.ekf_ok, f"EKF flags 0x{s.ekf_flags:x}")
         need = self._needed_pct(row.items)
         have = s.battery_pct
-        check("battery", have is not None and have >= need,
+        check("battery", have is not None and have + 0.5 >= need,
               f"{'unknown' if have is None else f'{have:.0f} %'} on board, sortie needs {need:.0f} % with the reserve")
         home = s.home
         if home is None:
@@ -272,6 +268,7 @@ class DroneRunner:
         self._commanded = None
         self.status.state = "flying"
         was_lost = False
+        link_back = -1e9  # when heartbeats last came back after a silence
         while True:
             s = tel.snapshot()
             self.status.mode, self.status.armed, self.status.link_ok = s.mode, s.armed, s.link_ok
@@ -294,6 +291,7 @@ class DroneRunner:
                 continue
             if was_lost:
                 was_lost = False
+                link_back = time.monotonic()
                 self.status.state = "flying"
             if self.abort.is_set() and cut_reason is None:
                 cut_reason = "operator abort"
@@ -312,8 +310,9 @@ class DroneRunner:
                 self.event("failsafe", f"{s.mode}: {why}")
                 if last_auto:
                     self.log.set_exit(row.id, last_auto[0], last_auto[1], last_auto[2])
-                if "gcs" in why.lower() or "radio" in why.lower() or "link" in why.lower():
-                    if self._try_resume_in_air(self.log.sortie(row.id), why):
+                after_silence = time.monotonic() - link_back < 5.0  # its "GCS Failsafe" text was lost with the link
+                if after_silence or any(w in why.lower() for w in ("gcs", "radio", "link")):
+                    if self._try_resume_in_air(self.log.sortie(row.id), "GCS failsafe after a link loss"):
                         return
             if not s.armed:
                 landed_home = s.mission_current is not None and s.mission_current >= rtl_idx
@@ -333,7 +332,8 @@ class DroneRunner:
 
     def _recent_failsafe_text(self) -> str | None:
         for st in reversed(self._texts[-20:]):
-            if "failsafe" in st.text.lower() or "fence" in st.text.lower():
+            low = st.text.lower()
+            if ("failsafe" in low or "fence" in low) and "cleared" not in low:
                 return st.text
         return None
 
@@ -370,7 +370,9 @@ class DroneRunner:
         self.log.set_status(row.id, "interrupted", why)
         self._sid = new
         self.sys.mission.upload_verified(items)
-        self.sys.mission.set_current(first_work_index(items))
+        start = first_work_index(items)
+        nav = next(i for i in range(start, len(items)) if items[i].command in NAV_COMMANDS)
+        self.sys.mission.set_current(start, reports=nav)
         self.log.set_status(new, "flying")
         self._commanded = "AUTO"
         self.sys.action.set_mode("AUTO")
@@ -402,8 +404,8 @@ class DroneRunner:
         """Battery swap or charge at the dock, then a battery that will carry the next sortie."""
         link, tel = self.sys.link, self.sys.telemetry
         self.status.state = f"turnaround ({self.site.vehicle.turnaround_s:.0f} s)"
-        end = time.monotonic() + link.wall(self.site.vehicle.turnaround_s, 0.1)
-        while time.monotonic() < end and not self.abort.is_set():
+        expired = link.clock.timer(self.site.vehicle.turnaround_s, 0.1)
+        while not expired() and not self.abort.is_set():
             time.sleep(0.05)
         need = self._needed_pct(row.items)
         if self.settings.dock == "swap":

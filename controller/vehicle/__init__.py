@@ -3,9 +3,13 @@
 MAVLink 2 is selected before anything else touches pymavlink: the fence and rally protocols ride
 on MISSION_* extension fields that MAVLink 1 frames drop.
 """
+import logging
 import os
 
 os.environ.setdefault("MAVLINK20", "1")
+# dronekit logs every STATUSTEXT and link hiccup itself; the controller records them as events instead
+for _name in ("dronekit", "autopilot", "dronekit.vehicle", "dronekit.mavlink"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 from pymavlink import mavutil  # noqa: E402
 

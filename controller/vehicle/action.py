@@ -18,8 +18,8 @@ class Action:
         self.tel = telemetry
 
     def _wait(self, cond, vehicle_s: float, floor_s: float = 1.0) -> bool:
-        deadline = time.monotonic() + self.link.wall(vehicle_s, floor_s)
-        while time.monotonic() < deadline:
+        expired = self.link.clock.timer(vehicle_s, floor_s)
+        while not expired():
             if cond(self.tel.snapshot()):
                 return True
             time.sleep(0.02)
@@ -65,12 +65,18 @@ class Action:
         v = self.link.vehicle
         if v is None:
             raise VehicleError(f"{self.link.name}: not connected")
+        since = time.monotonic()
         v.simple_takeoff(altitude_m)
         need = altitude_m / climb_mps * 2.0 + 15.0
-        if not self._wait(lambda s: (s.alt_rel_m or 0.0) >= altitude_m * 0.95, need):
+        if not self._wait(lambda s: (s.alt_rel_m or 0.0) >= altitude_m * 0.95 or not s.armed or s.mode != "GUIDED", need):
             s = self.tel.snapshot()
             raise VehicleError(f"{self.link.name}: takeoff to {altitude_m:g} m stalled at {s.alt_rel_m or 0:.1f} m "
                                f"(mode {s.mode}, armed {s.armed})")
+        s = self.tel.snapshot()
+        if not s.armed or s.mode != "GUIDED":
+            why = self._complaints(since)
+            raise VehicleError(f"{self.link.name}: takeoff interrupted at {s.alt_rel_m or 0:.1f} m: the vehicle is now "
+                               f"{'armed' if s.armed else 'disarmed'} in {s.mode}" + (f" ({why})" if why else ""))
 
     def rtl(self) -> None:
         self.set_mode("RTL")

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 
-MIN_SPAN_S = 0.5  # wall seconds of samples before trusting a rate
+MIN_SPAN_S = 0.2  # wall seconds of samples before trusting a rate
 
 
 class VehicleClock:
@@ -19,6 +19,7 @@ class VehicleClock:
         self._window = window_s
         self._lock = threading.Lock()
         self._rate = 1.0
+        self.known = False
         self.boot_s: float | None = None
 
     def observe(self, time_boot_ms: int, wall: float | None = None) -> None:
@@ -27,12 +28,14 @@ class VehicleClock:
         with self._lock:
             if self._samples and boot < self._samples[-1][1] - 1.0:
                 self._samples.clear()  # the vehicle rebooted
+                self.known = False
             self._samples.append((wall, boot))
             while self._samples and wall - self._samples[0][0] > self._window:
                 self._samples.popleft()
             w0, b0 = self._samples[0]
             if wall - w0 >= MIN_SPAN_S and boot > b0:
                 self._rate = min(max((boot - b0) / (wall - w0), 0.1), 5000.0)
+                self.known = True
             self.boot_s = boot
 
     @property
@@ -43,3 +46,23 @@ class VehicleClock:
     def wall(self, vehicle_s: float, floor_s: float = 0.05) -> float:
         """Wall seconds that `vehicle_s` of vehicle time take."""
         return max(vehicle_s / self._rate, floor_s)
+
+    def timer(self, vehicle_s: float, floor_s: float = 0.05):
+        """A deadline `vehicle_s` of vehicle time from now: `expired()` reads the vehicle's own clock.
+
+        Converting once to wall time goes wrong while the rate is still being learnt (just after
+        connecting) or when it changes; if the vehicle falls silent, twice the wall time at the last
+        known rate ends the wait anyway.
+        """
+        start_boot, start_wall = self.boot_s, time.monotonic()
+        rate_at_start = self._rate
+
+        def expired() -> bool:
+            now = time.monotonic()
+            if now - start_wall < floor_s:
+                return False
+            if start_boot is not None and self.boot_s is not None and self.boot_s - start_boot >= vehicle_s:
+                return True
+            return now - start_wall >= 2.0 * vehicle_s / max(min(self._rate, rate_at_start), 0.1) + floor_s
+
+        return expired

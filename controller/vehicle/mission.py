@@ -11,12 +11,16 @@ import time
 
 from pymavlink import mavutil
 
-from missions.plan import MissionItem
+from missions.plan import NAV_COMMANDS, MissionItem
 
 from .errors import VehicleError
 from .link import Link
 
 M = mavutil.mavlink
+# commands ArduPilot stores with a position (and so a frame); the rest come back at 0, 0, 0 in frame 0
+LOCATED = (NAV_COMMANDS - {M.MAV_CMD_NAV_RETURN_TO_LAUNCH}) | {
+    M.MAV_CMD_NAV_LOITER_UNLIM, M.MAV_CMD_NAV_LOITER_TIME, M.MAV_CMD_NAV_LOITER_TO_ALT, M.MAV_CMD_NAV_SPLINE_WAYPOINT,
+    M.MAV_CMD_DO_SET_ROI, M.MAV_CMD_DO_SET_HOME}
 STEP_VEHICLE_S = 1.5     # how long to wait for the vehicle's next request before nudging it
 UPLOAD_VEHICLE_S = 30.0  # the whole exchange
 RETRIES = 6
@@ -32,12 +36,20 @@ def _f32(x: float) -> float:
 
 
 def same_item(a: MissionItem, b: MissionItem) -> bool:
-    """Equal as the vehicle stores them: float32 parameters, 1e-7 degree positions."""
-    if (a.command, a.frame) != (b.command, b.frame):
+    """Equal as the vehicle stores them: float32 parameters, 1e-7 degree positions.
+
+    ArduPilot keeps no frame or position for commands without a location (DO_CHANGE_SPEED comes
+    back in MAV_FRAME_GLOBAL at 0, 0, 0), so those are compared by their parameters alone.
+    """
+    if a.command != b.command:
         return False
-    for x, y in ((a.param1, b.param1), (a.param2, b.param2), (a.param3, b.param3), (a.param4, b.param4), (a.alt, b.alt)):
+    for x, y in ((a.param1, b.param1), (a.param2, b.param2), (a.param3, b.param3), (a.param4, b.param4)):
         if abs(_f32(x) - _f32(y)) > 1e-3 * max(1.0, abs(x)):
             return False
+    if a.command not in LOCATED and a.command < 5000:
+        return True
+    if a.frame != b.frame or abs(_f32(a.alt) - _f32(b.alt)) > 1e-3 * max(1.0, abs(a.alt)):
+        return False
     return abs(a.lat - b.lat) <= 1.5e-7 and abs(a.lon - b.lon) <= 1.5e-7
 
 
@@ -134,14 +146,22 @@ class Mission:
                     return
         raise VehicleError(f"{link.name}: mission clear was not acknowledged")
 
-    def set_current(self, seq: int) -> None:
+    def set_current(self, seq: int, reports: int | None = None) -> None:
+        """Jump to item `seq`. ArduPilot runs DO items from there and reports the next NAV item as
+        current, so confirmation waits for `reports` (that NAV item's index) when given."""
         link = self.link
+        want = seq if reports is None else reports
         with link.waiter("MISSION_CURRENT") as w:
             for _ in range(RETRIES):
                 link.send(lambda m: m.mission_set_current_send(link.target_system, link.target_component, seq))
-                if w.get(link.wall(STEP_VEHICLE_S, 0.3), lambda x: x.seq == seq):
+                if w.get(link.wall(STEP_VEHICLE_S, 0.3), lambda x: x.seq == want):
                     return
         raise VehicleError(f"{link.name}: the vehicle did not move to mission item {seq}")
+
+
+def _fields(it: MissionItem) -> str:
+    return (f"command {it.command} frame {it.frame} params ({it.param1:g}, {it.param2:g}, {it.param3:g}, {it.param4:g}) "
+            f"at ({it.lat:.7f}, {it.lon:.7f}, {it.alt:g})")
 
 
 def mismatch(sent: list[MissionItem], back: list[MissionItem], skip_home: bool = True) -> str | None:
@@ -151,6 +171,5 @@ def mismatch(sent: list[MissionItem], back: list[MissionItem], skip_home: bool =
         if skip_home and a.seq == 0:
             continue
         if not same_item(a, b):
-            return f"item {a.seq}: planned command {a.command} at ({a.lat:.7f}, {a.lon:.7f}, {a.alt:g}), " \
-                   f"vehicle has command {b.command} at ({b.lat:.7f}, {b.lon:.7f}, {b.alt:g})"
+            return f"item {a.seq}: planned {_fields(a)}, vehicle has {_fields(b)}"
     return None
