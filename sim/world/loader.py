@@ -110,7 +110,7 @@ def _object(src: str, i: int, raw, seed: int, checker: "_Placement") -> WorldObj
         raise ConfigError(f"{src}: {where}.id: {show(oid)} is not a non-empty text")
     oid = str(oid).strip()
     f = Fields(src, f"{where} ({kind} {oid!r})", raw)
-    f.get("type"), f.get("id", None)
+    f.seen.update({"type", "id"})
     spec = KINDS[kind]
     rng = random.Random(zlib.crc32(f"{seed}:{oid}".encode()))
     frame = checker.frame
