@@ -71,6 +71,7 @@ class Session:
     inflight: dict[int, tuple[float, int]] = field(default_factory=dict)  # seq -> (sent at, monotonic; bytes)
     inflight_bytes: int = 0
     client: str = ""
+    progress: float = field(default_factory=time.monotonic)  # the last hello or acknowledgement (monotonic)
 
 
 class TicketServer:
@@ -392,6 +393,7 @@ class TicketServer:
         self.counters["acked"] += ob.ack(agency, msg.seqs, now)
         session = self.sessions.get(agency)
         if session is not None:
+            session.progress = time.monotonic()
             for seq in msg.seqs:
                 sent = session.inflight.pop(seq, None)
                 if sent is not None:
@@ -474,6 +476,10 @@ class TicketServer:
         return status
 
     def _retransmit(self, ob: Outbox, router, s: Session, now: float) -> bool:
+        """Send again what waits for an acknowledgement too long, but only while the partner acknowledges
+        nothing: a partner working through a backlog is slow, not deaf, and one connection loses nothing."""
+        if now - s.progress < self.config.retransmit_s:
+            return True
         due = [seq for seq, (sent, _) in s.inflight.items() if now - sent >= self.config.retransmit_s][:64]
         for seq in due:
             out = ob.outgoing(s.agency, seq)
