@@ -18,7 +18,7 @@ def _row(s) -> list[str]:
         if p.battery_pct is not None:
             batt = f"{p.battery_pct:.0f} %" + (f" -> {p.landing_pct:.0f} % at landing" if p.landing_pct is not None else "")
     return [str(s.drone), s.state, str(s.plan_index or "-"), s.mode, "ok" if s.link_ok else "LOST",
-            f"{s.alt_m:.0f} m" if s.alt_m is not None else "-", prog, eta, batt, s.last_event[-60:]]
+            f"{s.alt_m:.0f} m" if s.alt_m is not None else "-", prog, eta, batt, str(s.frames), s.last_event[-60:]]
 
 
 class LiveStatus:
@@ -42,7 +42,8 @@ class LiveStatus:
     def update(self, statuses) -> None:
         if self.live is not None:
             t = Table(title="waterpatrol", expand=True)
-            for h in ("drone", "state", "sortie", "mode", "link", "alt", "progress", "ETA", "battery", "last event"):
+            for h in ("drone", "state", "sortie", "mode", "link", "alt", "progress", "ETA", "battery", "frames",
+                      "last event"):
                 t.add_column(h, overflow="fold")
             for s in statuses:
                 t.add_row(*_row(s))
@@ -56,4 +57,4 @@ class LiveStatus:
         if now - self._last_print > 10:
             self._last_print = now
             for s in statuses:
-                print("drone " + " | ".join(_row(s)[1:9]), file=sys.stderr, flush=True)
+                print("drone " + " | ".join(_row(s)[:10]), file=sys.stderr, flush=True)

@@ -19,7 +19,9 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, default=Path("out/run"), help="output folder (default out/run)")
     p.add_argument("--patterns", default=None,
                    help="when planning here: comma-separated subset of coverage,shoreline,hotspots")
-    p.add_argument("--frames", help="frame stream endpoint (tcp://HOST:PORT) for detection")
+    p.add_argument("--frames", metavar="ENDPOINT",
+                   help="frames to detect on: the SITL's ZeroMQ stream (tcp://HOST:PORT), or any OpenCV source "
+                        "(rtsp://..., a video file) posed from drone 1's telemetry")
     p.add_argument("--overlap-m", type=float, default=20.0, help="re-flown before the point where an interrupted "
                                                                   "sortie stopped (default 20 m)")
     p.add_argument("--dock", choices=("swap", "manual"), default="swap",
@@ -69,7 +71,7 @@ def run(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     plan = _load_plan(args, site)
     patrol = Patrol(site, plan, args.connect, args.out, Settings(overlap_m=args.overlap_m, dock=args.dock),
-                    connect_timeout_s=args.connect_timeout)
+                    connect_timeout_s=args.connect_timeout, frames=args.frames)
     patrol.install_sigint()
     with LiveStatus(len(plan.sorties)) as live:
         outcome = patrol.run(on_tick=live.update)

@@ -65,6 +65,7 @@ class DroneStatus:
     progress: Progress | None = None
     alt_m: float | None = None
     last_event: str = ""
+    frames: int = 0
     events: list[str] = field(default_factory=list)
 
 

@@ -36,7 +36,7 @@ class Outcome:
 
 class Patrol:
     def __init__(self, site: Site, plan: PatrolPlan, connections: list[str], out: Path, settings: Settings | None = None,
-                 connect_timeout_s: float = 30.0):
+                 connect_timeout_s: float = 30.0, frames: str | None = None, frame_hooks: list | None = None):
         if plan.drones != len(connections):
             raise UserError(f"the plan shares its sorties among {plan.drones} drone(s) but {len(connections)} "
                             f"--connect given; plan again with --drones {len(connections)} or give one per drone")
@@ -48,6 +48,9 @@ class Patrol:
         self.log = MissionLog(self.out / "mission.db")
         self.runners: list[DroneRunner] = []
         self.errors: list[str] = []
+        self.frames_spec = frames
+        self.frame_hooks = list(frame_hooks or [])
+        self.pipeline = None
         self.resumed = self._prepare_log()
 
     def _prepare_log(self) -> bool:
@@ -81,6 +84,8 @@ class Patrol:
                 sysk.connect()
                 systems.append(sysk)
                 self.runners.append(DroneRunner(k, sysk, self.site, self.log, self.settings, self.abort, transit))
+            if self.frames_spec:
+                self.pipeline = self._start_frames(systems)
             threads = [threading.Thread(target=self._drone_thread, args=(r,), name=f"drone-{r.drone}", daemon=True)
                        for r in self.runners]
             for t in threads:
@@ -96,13 +101,37 @@ class Patrol:
             if on_tick:
                 on_tick(self.statuses())
         finally:
+            frame_stats = None
+            if self.pipeline is not None:
+                self.pipeline.drain(5.0)
+                self.pipeline.stop()
+                frame_stats = self.pipeline.stats
             for s in systems:
                 s.close()
-            write_reports(self.log, self.site, self.out)
+            write_reports(self.log, self.site, self.out, frames=frame_stats)
         rows = self.log.sorties()
         done = _plan_sorties_completed(rows)
         return Outcome(completed=all(done.values()) and not self.errors and not self.abort.is_set(),
                        sorties=len(done), failed=self.errors, out=self.out)
+
+    def _start_frames(self, systems: list[System]):
+        from ..frames import FramePipeline, PoseHistory, open_source
+
+        spec = self.frames_spec
+        video = {}
+        if not spec.startswith(("tcp://", "ipc://", "inproc://")):  # a video: posed from drone 1's telemetry
+            history = PoseHistory(self.site.info.water_level_m).attach(systems[0].link)
+            video = {"history": history, "hfov_deg": self.site.camera.hfov_deg, "drone": 1}
+        source = open_source(spec, **video)
+        by_sysid = {r.sys.link.target_system: r for r in self.runners}
+
+        def count(frame) -> None:
+            r = by_sysid.get(frame.drone) or (self.runners[0] if len(self.runners) == 1 else None)
+            if r is not None:
+                r.status.frames += 1
+        pipe = FramePipeline(source, [count, *self.frame_hooks]).start()
+        self.log.event("frames", f"receiving frames from {spec}")
+        return pipe
 
     def _drone_thread(self, runner: DroneRunner) -> None:
         try:

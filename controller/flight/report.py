@@ -46,9 +46,11 @@ def run_summary(log: MissionLog) -> dict:
                                        for e in events]}
 
 
-def write_reports(log: MissionLog, site: Site, out: Path) -> None:
+def write_reports(log: MissionLog, site: Site, out: Path, frames: dict | None = None) -> None:
     summary = run_summary(log)
     summary["site"] = site.name
+    if frames is not None:
+        summary["frames"] = frames
     (out / "run.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     feats = []
     drones = sorted({r.drone for r in log.sorties()})
