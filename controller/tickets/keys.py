@@ -46,7 +46,7 @@ def _zpl(name: str, public: str, secret: str | None) -> str:
 
 
 def _write(path: Path, text: str, mode: int, force: bool) -> None:
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_TRUNC if force else os.O_EXCL)
     try:
         fd = os.open(path, flags, mode)
     except FileExistsError:
