@@ -9,7 +9,7 @@ import os
 os.environ.setdefault("MAVLINK20", "1")
 # dronekit logs every STATUSTEXT and link hiccup itself; the controller records them as events instead
 for _name in ("dronekit", "autopilot", "dronekit.vehicle", "dronekit.mavlink"):
-    logging.getLogger(_name).setLevel(logging.CRITICAL)
+    logging.getLogger(_name).setLevel(logging.CRITICAL + 10)
 
 from pymavlink import mavutil  # noqa: E402
 

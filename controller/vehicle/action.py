@@ -17,7 +17,7 @@ class Action:
         self.link = link
         self.tel = telemetry
 
-    def _wait(self, cond, vehicle_s: float, floor_s: float = 1.0) -> bool:
+    def _wait(self, cond, vehicle_s: float, floor_s: float = 0.1) -> bool:
         expired = self.link.clock.timer(vehicle_s, floor_s)
         while not expired():
             if cond(self.tel.snapshot()):

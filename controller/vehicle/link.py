@@ -29,6 +29,8 @@ HEARTBEAT_VEHICLE_S = 1.0  # one GCS heartbeat per second of vehicle time
 MAX_HEARTBEAT_HZ = 50.0
 LINK_TIMEOUT_VEHICLE_S = 3.0
 LINK_TIMEOUT_MIN_WALL_S = 0.3  # scheduling jitter on a busy host; the vehicle-time limit rules otherwise
+STALE_VEHICLE_S = 15.0
+STALE_MIN_WALL_S = 3.0
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0, 10.0)
 
 Listener = Callable[[Any], None]
@@ -115,6 +117,11 @@ class Link:
         except Exception as exc:  # pymavlink raises plain Exceptions for bad connection strings
             raise VehicleError(_describe_connect_failure(self.conn, exc)) from None
         v._heartbeat_error = 0  # our watchdog decides when the link is lost, not dronekit's fatal timer
+        master = v._handler.master
+        if isinstance(master, mavutil.mavtcp):
+            # pymavlink prints "EOF on TCP socket" forever once the peer closes; end the reader instead,
+            # and the watchdog opens a new connection with backoff
+            master.handle_eof = master.handle_disconnect = _peer_closed
         v.add_message_listener("*", self._on_message)
         self.vehicle = v
         self.target_system = v._handler.target_system or 1
@@ -214,8 +221,10 @@ class Link:
         attempt = 0
         while not self._stop.wait(0.1):
             v = self.vehicle
-            dead = v is None or not v._handler._alive
             quiet = self.heartbeat_age_s > max(self.wall(LINK_TIMEOUT_VEHICLE_S), LINK_TIMEOUT_MIN_WALL_S)
+            # silent for long: the socket may be stale (a radio bridge restarted); a fresh one costs nothing
+            stale = self.heartbeat_age_s > max(self.wall(STALE_VEHICLE_S), STALE_MIN_WALL_S)
+            dead = v is None or not v._handler._alive or stale
             if (dead or quiet) and not self._lost:
                 self._lost = True
                 self.events("link_lost", f"no heartbeat from {self.name} for {self.heartbeat_age_s:.1f} s")
@@ -245,6 +254,10 @@ class Link:
                 return True
             time.sleep(0.05)
         return self.healthy
+
+
+def _peer_closed() -> None:
+    raise ConnectionResetError("the vehicle closed the TCP connection")
 
 
 def _close_quietly(v) -> None:
