@@ -107,12 +107,25 @@ class Camera:
 _WORKER: Camera | None = None
 
 
+def _orphan_watch(parent: int) -> None:
+    """End this render process when the simulator is gone (killed, or stopped before it could shut the pool)."""
+    import os
+    import time
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def _init_worker(site, world, cond, quality) -> None:
     """A render process: one core each (OpenCV's own threads would only fight the other workers)."""
+    import os
+    import threading
+
     import cv2
 
     from . import textures
     global _WORKER
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
     cv2.setNumThreads(1)
     _WORKER = Camera(site, world, cond, quality)
     textures.waves(), textures.land(), textures.broad()
