@@ -142,7 +142,7 @@ class Detector:
 
     def __init__(self, weights: str | Path | None = None, conf: float | None = None, backend: str = "auto",
                  device: str | None = None, threads: int | None = None, max_side: int = 704, min_overlap: int = 48,
-                 max_batch: int = 32):
+                 max_batch: int = 32, full_frame: int | None = None, full_min_px: float = 128.0):
         weights = Path(weights) if weights else default_weights("onnx")
         if not weights.exists():
             from missions.errors import UserError
@@ -162,6 +162,9 @@ class Detector:
         self.names = self.backend.names
         self.model_version = str(weights_info(weights).get("version", weights.stem))   # for tickets' model_version
         self.max_side, self.min_overlap, self.max_batch = max_side, min_overlap, max_batch
+        # the whole frame shrunk to `full_frame` px wide, for objects bigger than a tile shows whole;
+        # only its boxes of at least `full_min_px` (frame pixels) count: small things are the tiles' job
+        self.full_frame, self.full_min_px = full_frame, full_min_px
 
     def tiles(self, width: int, height: int) -> list[Tile]:
         if self.backend.fixed:
@@ -172,12 +175,17 @@ class Detector:
     def raw(self, images: list[np.ndarray], conf: float | None = None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per image (boxes N x 4, scores N, class ids N), tiles merged."""
         conf = self.conf if conf is None else conf
-        plans, batches = [], []
+        plans, batches, full = [], [], []
         for im in images:
             H, W = im.shape[:2]
             t = self.tiles(W, H)
             plans.append((t, W, H))
             batches.append(cut(im, t))
+            if self.full_frame and W > t[0].w or self.full_frame and H > t[0].h:
+                k = self.full_frame / max(W, H)
+                small = cv2.resize(im, (int(round(W * k)), int(round(H * k))), interpolation=cv2.INTER_AREA)
+                sh, sw = small.shape[:2]
+                full.append((len(batches) - 1, k, cut(small, [Tile(0, 0, -(-sw // 32) * 32, -(-sh // 32) * 32)])))
         per_image: list[list[np.ndarray]] = [[] for _ in images]
         by_shape: dict = {}
         for i, bt in enumerate(batches):                 # frames of one size share batches
@@ -191,10 +199,23 @@ class Detector:
             for i in idxs:
                 per_image[i] = rows[pos:pos + len(batches[i])]
                 pos += len(batches[i])
+        full_rows: dict = {}
+        if full:
+            fb = np.concatenate([f[2] for f in full]) if len({f[2].shape for f in full}) == 1 else None
+            res = _decode(self.backend(fb), conf) if fb is not None else \
+                [_decode(self.backend(f[2]), conf)[0] for f in full]
+            for (i, k, _), r in zip(full, res):
+                r = r.copy()
+                r[:, :4] /= k
+                keep = np.maximum(r[:, 2] - r[:, 0], r[:, 3] - r[:, 1]) >= self.full_min_px
+                full_rows[i] = r[keep]
         out = []
         net_id = self.names.index("fishing_net") if "fishing_net" in self.names else -1
-        for (tiles, W, H), rows in zip(plans, per_image):
+        for n, ((tiles, W, H), rows) in enumerate(zip(plans, per_image)):
             b, s, c, tid = [], [], [], []
+            if n in full_rows:
+                tiles = tiles + [Tile(0, 0, W, H)]             # the whole frame: no cut edges, joins by overlap
+                rows = rows + [full_rows[n]]
             for i, t in enumerate(tiles):
                 r = rows[i]
                 if len(r):

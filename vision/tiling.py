@@ -140,7 +140,8 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
     over the smaller >= ios_thresh), taking their union (greedy, highest score first). Then seams: two
     boxes (scored at least `seam_min_conf`) that are the pieces of one object cut by the seam between
     their tiles become their union, repeatedly, so a long net crossing three tiles ends as one box.
-    `line_classes` (nets) join across a seam without lining up along it.
+    `line_classes` (nets) join across a seam without lining up along it, and join any box of theirs they
+    overlap, in the same tile too (a model may see one long line as a few pieces).
     """
     boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
     scores = np.asarray(scores, dtype=float).reshape(-1)
@@ -151,7 +152,10 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
         sel = np.flatnonzero(classes == c)
         sel = sel[np.argsort(-scores[sel], kind="stable")]
         B, S, T = boxes[sel], scores[sel], tile_ids[sel]
-        dup = (ios(B, B) >= ios_thresh) & (T[:, None] != T[None, :])
+        overlap = ios(B, B)
+        dup = (overlap >= ios_thresh) & (T[:, None] != T[None, :])
+        if c in line_classes:              # pieces of one line found side by side in a tile: one line
+            dup |= overlap > 0.0
         alive = np.ones(len(B), bool)
         groups = []
         for i in range(len(B)):
