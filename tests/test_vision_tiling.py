@@ -67,7 +67,8 @@ def test_neighbours_in_one_tile_stay_apart():
 
 
 def test_other_class_in_the_same_place_stays():
-    b, s, c = run([[630, 100, 660, 130], [631, 101, 661, 131]], [0.9, 0.7], [2, 1], [0, 1])
+    # a swimmer beside a boat, their boxes overlapping, from two tiles
+    b, s, c = run([[640, 110, 660, 130], [600, 100, 680, 140]], [0.9, 0.7], [2, 1], [0, 1])
     assert sorted(c.tolist()) == [1, 2]
 
 
@@ -103,3 +104,16 @@ def test_a_net_across_three_tiles_is_one_box():
     b, s, c = run(boxes, [0.7] * len(boxes), [0] * len(boxes), tiles, line_classes=frozenset({0}))
     assert len(b) == 1
     assert b[0] == pytest.approx([97, 97, 1803, 1003], abs=2)
+
+
+def test_near_copies_in_one_tile_and_across_classes_are_one_box():
+    b, s, c = run([[100, 100, 140, 130], [101, 100, 141, 131], [100, 101, 140, 130]], [0.5, 0.3, 0.2], [1, 1, 4],
+                  [0, 0, 0])
+    assert len(b) == 1 and c[0] == 1 and s[0] == pytest.approx(0.5)
+
+
+def test_pieces_of_a_net_in_one_tile_are_one_line():
+    b, s, c = run([[100, 100, 300, 140], [280, 130, 500, 180], [100, 400, 300, 440]], [0.5, 0.4, 0.6], [0, 0, 0],
+                  [0, 0, 0], line_classes=frozenset({0}))
+    assert len(b) == 2
+    assert sorted(map(tuple, b.round().tolist())) == [(100, 100, 500, 180), (100, 400, 300, 440)]

@@ -133,7 +133,8 @@ def _seam_pair(a, ta: Tile, b, tb: Tile, W: int, H: int, margin: float, along: f
 def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: np.ndarray, tiles: list[Tile],
           frame_w: int, frame_h: int, ios_thresh: float = 0.6, seam_margin: float = 4.0,
           seam_along: float = 0.5, line_classes: frozenset = frozenset(),
-          seam_min_conf: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          seam_min_conf: float = 0.05, same_iou: float = 0.7,
+          cross_class_iou: float = 0.85) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Join the boxes of all tiles into the frame's detections, class by class.
 
     First duplicates: a box absorbs the lower-scored boxes of other tiles that it overlaps (intersection
@@ -141,7 +142,9 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
     boxes (scored at least `seam_min_conf`) that are the pieces of one object cut by the seam between
     their tiles become their union, repeatedly, so a long net crossing three tiles ends as one box.
     `line_classes` (nets) join across a seam without lining up along it, and join any box of theirs they
-    overlap, in the same tile too (a model may see one long line as a few pieces).
+    overlap, in the same tile too (a model may see one long line as a few pieces). Near-copies in one
+    tile (IoU >= same_iou) are one box; a box almost identical (IoU >= cross_class_iou) to a
+    higher-scored box of another class is dropped: one object, one class.
     """
     boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
     scores = np.asarray(scores, dtype=float).reshape(-1)
@@ -153,7 +156,7 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
         sel = sel[np.argsort(-scores[sel], kind="stable")]
         B, S, T = boxes[sel], scores[sel], tile_ids[sel]
         overlap = ios(B, B)
-        dup = (overlap >= ios_thresh) & (T[:, None] != T[None, :])
+        dup = ((overlap >= ios_thresh) & (T[:, None] != T[None, :])) | (iou(B, B) >= same_iou)
         if c in line_classes:              # pieces of one line found side by side in a tile: one line
             dup |= overlap > 0.0
         alive = np.ones(len(B), bool)
@@ -195,4 +198,10 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
     if not out_b:
         return np.zeros((0, 4)), np.zeros(0), np.zeros(0, dtype=int)
     order = np.argsort(-np.asarray(out_s), kind="stable")
-    return np.asarray(out_b)[order], np.asarray(out_s)[order], np.asarray(out_c)[order]
+    ob, os_, oc = np.asarray(out_b)[order], np.asarray(out_s)[order], np.asarray(out_c)[order]
+    same = iou(ob, ob) >= cross_class_iou
+    keep = np.ones(len(ob), bool)
+    for i in range(len(ob)):
+        if keep[i]:
+            keep[i + 1:] &= ~(same[i, i + 1:] & (oc[i + 1:] != oc[i]))
+    return ob[keep], os_[keep], oc[keep]
