@@ -22,9 +22,12 @@ def _row(s) -> list[str]:
 
 
 class LiveStatus:
-    def __init__(self, sorties: int):
+    def __init__(self, sorties: int, extra=None, enabled: bool = True):
+        """`extra()`: one more line under the table (detections, tickets)."""
         self.console = Console(stderr=True)
-        self.tty = self.console.is_terminal
+        self.tty = self.console.is_terminal and enabled
+        self.enabled = enabled
+        self.extra = extra
         self.live = None
         self._last_print = 0.0
         self._last_events: dict[int, str] = {}
@@ -47,7 +50,11 @@ class LiveStatus:
                 t.add_column(h, overflow="fold")
             for s in statuses:
                 t.add_row(*_row(s))
+            if self.extra:
+                t.caption = self.extra()
             self.live.update(t)
+            return
+        if not self.enabled:
             return
         now = time.monotonic()
         for s in statuses:  # without a terminal: every event once, and a heartbeat line every 10 s
@@ -58,3 +65,5 @@ class LiveStatus:
             self._last_print = now
             for s in statuses:
                 print("drone " + " | ".join(_row(s)[:10]), file=sys.stderr, flush=True)
+            if self.extra:
+                print(self.extra(), file=sys.stderr, flush=True)

@@ -36,7 +36,8 @@ class Outcome:
 
 class Patrol:
     def __init__(self, site: Site, plan: PatrolPlan, connections: list[str], out: Path, settings: Settings | None = None,
-                 connect_timeout_s: float = 30.0, frames: str | None = None, frame_hooks: list | None = None):
+                 connect_timeout_s: float = 30.0, frames: str | None = None, frame_hooks: list | None = None,
+                 frames_backlog: int = 8, frames_drain_s: float = 5.0):
         if plan.drones != len(connections):
             raise UserError(f"the plan shares its sorties among {plan.drones} drone(s) but {len(connections)} "
                             f"--connect given; plan again with --drones {len(connections)} or give one per drone")
@@ -50,6 +51,7 @@ class Patrol:
         self.errors: list[str] = []
         self.frames_spec = frames
         self.frame_hooks = list(frame_hooks or [])
+        self.frames_backlog, self.frames_drain_s = frames_backlog, frames_drain_s
         self.pipeline = None
         self.resumed = self._prepare_log()
 
@@ -103,7 +105,7 @@ class Patrol:
         finally:
             frame_stats = None
             if self.pipeline is not None:
-                self.pipeline.drain(5.0)
+                self.pipeline.drain(self.frames_drain_s)
                 self.pipeline.stop()
                 frame_stats = self.pipeline.stats
             for s in systems:
@@ -129,7 +131,7 @@ class Patrol:
             r = by_sysid.get(frame.drone) or (self.runners[0] if len(self.runners) == 1 else None)
             if r is not None:
                 r.status.frames += 1
-        pipe = FramePipeline(source, [count, *self.frame_hooks]).start()
+        pipe = FramePipeline(source, [count, *self.frame_hooks], backlog=self.frames_backlog).start()
         self.log.event("frames", f"receiving frames from {spec}")
         return pipe
 

@@ -87,6 +87,10 @@ class FramePipeline:
         self.source.close()
 
     @property
+    def backlog(self) -> int:
+        return len(self._q)
+
+    @property
     def stats(self) -> dict:
         return {**self.source.stats, "processed": self.processed, "dropped_backlog": self.dropped,
                 "per_drone": dict(self.per_drone), "hook_errors": len(self.errors)}

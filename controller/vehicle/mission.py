@@ -82,8 +82,9 @@ class Mission:
                 if msg.get_type() == "MISSION_ACK":
                     if msg.type == M.MAV_MISSION_ACCEPTED and (n == 0 or n - 1 in asked):
                         return
-                    if msg.type == M.MAV_MISSION_ACCEPTED:
-                        continue  # an ack of an earlier exchange
+                    if msg.type in (M.MAV_MISSION_ACCEPTED, M.MAV_MISSION_INVALID_SEQUENCE):
+                        # an ack of an earlier exchange, or a late answer of ours: ArduPilot asks again
+                        continue
                     raise VehicleError(f"{link.name}: {what} upload refused: {result_name(msg.type)}"
                                        + (f" at item {max(asked)}" if asked else ""))
                 seq = msg.seq
