@@ -91,6 +91,7 @@ class FeedClient:
         poller.register(sock, zmq.POLLIN)
         poller.register(monitor, zmq.POLLIN)
         last_activity, failures = time.monotonic(), 0
+        checkpoints = self.store.checkpoint_in_background()
         try:
             while not stop.is_set():
                 events = dict(poller.poll(100))
@@ -104,6 +105,7 @@ class FeedClient:
                 if idle_exit_s is not None and self.welcome and time.monotonic() - last_activity > idle_exit_s:
                     break
         finally:
+            checkpoints.stop()
             sock.close(linger=1000)
             monitor.close(0)
             ctx.term()
@@ -154,12 +156,13 @@ class FeedClient:
             return
         if self.before_store:
             self.before_store(batch)
-        new = self.store.save(batch)
+        new = self.store.save(batch)  # durable here: acknowledge now, then show
         self.received += len(new)
         self.duplicates += len(batch) - len(new)
         seqs = [d.seq for d in batch]
         for i in range(0, len(seqs), MAX_ACKS):
             sock.send(encode({"type": "ack", "seqs": seqs[i:i + MAX_ACKS]}))
+        self.store.write_files(new)
         for stored in new:
             self.on_ticket(stored)
 

@@ -7,7 +7,6 @@ on disk and nothing can lose it. The server sends it later (at once, or after th
 """
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from missions.site import Site
 
+from . import codec
 from .model import TicketError, apply_status, from_dict, new_ticket, observe, to_dict
 from .outbox import Outbox
 from .place import Placer
@@ -35,7 +35,7 @@ class Submitted:
 
 
 def dump(doc: dict) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return codec.dumps_text(doc)
 
 
 class TicketDesk:
@@ -85,7 +85,7 @@ class TicketDesk:
                   now=now_dt, text=ticket_text)
         existing = ob.latest_by_anomaly(r.anomaly_id)
         if existing:
-            current = from_dict(json.loads(existing[2]))
+            current = from_dict(codec.loads(existing[2]))
             t = observe(current, r, **kw)
             if t is None:
                 return Submitted(current.id, current.version, False, False, current.agency_names, None)
@@ -120,7 +120,7 @@ def record_status(ob: Outbox, *, agency: str, ticket_id: str, status: str, actor
     latest = ob.latest(ticket_id)
     if latest is None:
         raise TicketError("unknown_ticket", f"no ticket {ticket_id} for {agency}")
-    current = from_dict(json.loads(latest[1]))
+    current = from_dict(codec.loads(latest[1]))
     t = apply_status(current, agency=agency, status=status, actor=actor, note=note,
                      now=datetime.fromtimestamp(now, timezone.utc), text=ticket_text)
     crop, frame = t.evidence_named("crop").sha256, t.evidence_named("frame").sha256

@@ -1,15 +1,15 @@
 """A partner's own store of the tickets it received: stored first, acknowledged after.
 
 `feed.sqlite` (WAL, synchronous FULL) is the durable record: every sequence number received, the
-latest version of each ticket and its evidence. A batch of deliveries is committed in one
-transaction before any of them is acknowledged. Duplicates (a sequence number seen before, or a
-ticket version not newer than the one held) are recognised and only acknowledged again, so each
-ticket version is stored and shown exactly once. Beside it, `tickets/<id>/` holds the latest
-ticket.json, crop.jpg and frame.jpg for people and other programs to read.
+latest version of each ticket and its evidence (by sha256, each picture once). A batch of
+deliveries is committed in one transaction before any of them is acknowledged. Duplicates (a
+sequence number seen before, or a ticket version not newer than the one held) are recognised and
+only acknowledged again, so each ticket version is stored and shown exactly once. Beside it,
+`tickets/<id>/` holds the latest ticket.json, crop.jpg and frame.jpg for people and other programs
+to read (`write_files`, after the acknowledgement: they are a view, not the record).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from missions.errors import UserError
 
+from . import codec, durable
 from .protocol import Deliver
 
 log = logging.getLogger("waterpatrol.tickets.feed")
@@ -39,6 +40,7 @@ class Stored:
     ticket: dict
     parts: dict[str, bytes]
     text: str  # the ticket as stored (JSON)
+    changed_parts: tuple[str, ...] = ()  # evidence that differs from the version stored before (all, if none)
 
 
 class FeedStore:
@@ -47,16 +49,21 @@ class FeedStore:
         self.mirror = mirror
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(str(self.folder / "feed.sqlite"), isolation_level=None, timeout=30.0,
-                                      check_same_thread=False)  # opened here, then used by one feed thread
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
+            self.db = durable.connect(self.path, check_same_thread=False)  # opened here, used by one feed thread
             self.db.executescript(_SCHEMA)
         except (OSError, sqlite3.DatabaseError) as exc:
             raise UserError(f"--out {self.folder}: cannot keep the feed there ({exc})") from None
 
+    @property
+    def path(self) -> Path:
+        return self.folder / "feed.sqlite"
+
     def close(self) -> None:
         self.db.close()
+
+    def checkpoint_in_background(self) -> "_Background":
+        """Checkpoints by a thread of their own while the feed runs (stop() the result afterwards)."""
+        return _Background(self)
 
     @property
     def last_seq(self) -> int:
@@ -75,17 +82,19 @@ class FeedStore:
                 if not self.db.execute("INSERT OR IGNORE INTO received(seq, ticket_id, version, at) VALUES (?, ?, ?, ?)",
                                        (d.seq, tid, version, now)).rowcount:
                     continue  # this sequence number was stored before
-                text = json.dumps(d.ticket, ensure_ascii=False)
-                if not self.db.execute("INSERT INTO tickets(id, version, seq, doc, received_at) VALUES (?, ?, ?, ?, ?) "
-                                       "ON CONFLICT(id) DO UPDATE SET version = excluded.version, seq = excluded.seq, "
-                                       "doc = excluded.doc, received_at = excluded.received_at "
-                                       "WHERE excluded.version > tickets.version",
-                                       (tid, version, d.seq, text, now)).rowcount:
+                held = self.db.execute("SELECT version, doc FROM tickets WHERE id = ?", (tid,)).fetchone()
+                if held is not None and held[0] >= version:
                     continue  # this version, or a later one, is here already
+                text = codec.dumps_text(d.ticket)
+                self.db.execute("INSERT INTO tickets(id, version, seq, doc, received_at) VALUES (?, ?, ?, ?, ?) "
+                                "ON CONFLICT(id) DO UPDATE SET version = excluded.version, seq = excluded.seq, "
+                                "doc = excluded.doc, received_at = excluded.received_at", (tid, version, d.seq, text, now))
+                before = _evidence_shas(codec.loads(held[1])) if held is not None else {}
+                evidence = _evidence_shas(d.ticket)
+                changed = tuple(name for name in d.parts if evidence.get(name) != before.get(name))
                 self.db.executemany("INSERT OR IGNORE INTO evidence(sha256, data) VALUES (?, ?)",
-                                    [(e["sha256"], d.parts[e["name"]]) for e in d.ticket.get("evidence", [])
-                                     if e.get("name") in d.parts])
-                new.append(Stored(d.seq, d.ticket, d.parts, text))
+                                    [(evidence[name], d.parts[name]) for name in changed if name in evidence])
+                new.append(Stored(d.seq, d.ticket, d.parts, text, changed))
             last = self.last_seq
             while self.db.execute("SELECT 1 FROM received WHERE seq = ?", (last + 1,)).fetchone():
                 last += 1
@@ -95,21 +104,25 @@ class FeedStore:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-        if self.mirror:
-            for s in new:
-                try:
-                    self._write_files(s)
-                except OSError as exc:  # the ticket is stored; only its readable copy is missing
-                    log.error("stored ticket %s but could not write its files: %s", s.ticket["id"], exc)
         return new
 
+    def write_files(self, stored: list[Stored]) -> None:
+        """The readable copy of stored tickets, if this store keeps one (`mirror`)."""
+        if not self.mirror:
+            return
+        for s in stored:
+            try:
+                self._write_files(s)
+            except OSError as exc:  # the ticket is stored; only its readable copy is missing
+                log.error("stored ticket %s but could not write its files: %s", s.ticket["id"], exc)
+
     def _write_files(self, s: Stored) -> None:
-        """The images first, then ticket.json, which appears whole (written aside, then renamed): a reader
-        that sees a ticket.json finds its images complete. feed.sqlite stays the record; these are a view."""
+        """The images first (those that changed since the last version), then ticket.json, which appears
+        whole (written aside, then renamed): a reader that sees a ticket.json finds its images complete."""
         folder = os.path.join(self.folder, "tickets", s.ticket["id"])
         os.makedirs(folder, exist_ok=True)
-        for name, data in s.parts.items():
-            _write(os.path.join(folder, f"{name}.jpg"), data)
+        for name in s.changed_parts:
+            _write(os.path.join(folder, f"{name}.jpg"), s.parts[name])
         tmp = os.path.join(folder, ".ticket.json.tmp")
         _write(tmp, s.text.encode("utf-8"))
         os.replace(tmp, os.path.join(folder, "ticket.json"))
@@ -117,11 +130,11 @@ class FeedStore:
     # ---- reading ----------------------------------------------------------------------------------
 
     def tickets(self) -> list[dict]:
-        return [json.loads(r[0]) for r in self.db.execute("SELECT doc FROM tickets ORDER BY seq")]
+        return [codec.loads(r[0]) for r in self.db.execute("SELECT doc FROM tickets ORDER BY seq")]
 
     def ticket(self, ticket_id: str) -> dict | None:
         row = self.db.execute("SELECT doc FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        return codec.loads(row[0]) if row else None
 
     def received_seqs(self) -> list[int]:
         return [r[0] for r in self.db.execute("SELECT seq FROM received ORDER BY seq")]
@@ -139,3 +152,20 @@ def _write(path: str, data: bytes) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+
+
+def _evidence_shas(ticket: dict) -> dict[str, str]:
+    return {e.get("name"): e.get("sha256") for e in ticket.get("evidence", []) if isinstance(e, dict)}
+
+
+class _Background:
+    """A `durable.Checkpointer` on the store's file, with the store's own connection not checkpointing meanwhile."""
+
+    def __init__(self, store: FeedStore):
+        self.store = store
+        store.db.execute("PRAGMA wal_autocheckpoint = 0")
+        self.checkpointer = durable.Checkpointer(store.path).start()
+
+    def stop(self) -> None:
+        self.checkpointer.stop()
+        self.store.db.execute("PRAGMA wal_autocheckpoint = 1000")

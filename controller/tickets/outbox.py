@@ -24,6 +24,8 @@ from pathlib import Path
 
 from missions.errors import UserError
 
+from . import durable
+
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT_S = 30.0
 PART_NAMES = ("crop", "frame")
@@ -85,15 +87,14 @@ class DeliveryRow:
 class Outbox:
     """One SQLite connection to the outbox; not shared between threads."""
 
-    def __init__(self, path: str | Path, *, must_exist: bool = False):
+    def __init__(self, path: str | Path, *, must_exist: bool = False, autocheckpoint: bool = True):
+        """`autocheckpoint=False` where a `durable.Checkpointer` runs on the same file (the server)."""
         self.path = Path(path)
         if must_exist and not self.path.exists():
             raise UserError(f"{self.path}: no outbox there (give --db, or start `waterpatrol tickets serve` first)")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(str(self.path), isolation_level=None, timeout=LOCK_TIMEOUT_S)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
+            self.db = durable.connect(self.path, timeout_s=LOCK_TIMEOUT_S, autocheckpoint=autocheckpoint)
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: not a usable outbox ({exc})") from None
@@ -237,10 +238,14 @@ class Outbox:
         return Outgoing(agency, s, t, v, doc, (("crop", c), ("frame", f)))
 
     def ack(self, agency: str, seqs, now: float) -> int:
-        """Record acknowledgements; returns how many were new. Call inside a transaction."""
-        cur = self.db.executemany("UPDATE deliveries SET acked_at = ? WHERE agency = ? AND seq = ? AND acked_at IS NULL",
-                                  [(now, agency, s) for s in seqs])
-        return cur.rowcount
+        """Record acknowledgements; returns how many were new. Call inside a transaction.
+
+        Partners acknowledge runs of consecutive numbers: one range update per run."""
+        n = 0
+        for lo, hi in _runs(seqs):
+            n += self.db.execute("UPDATE deliveries SET acked_at = ? WHERE agency = ? AND seq >= ? AND seq <= ? "
+                                 "AND acked_at IS NULL", (now, agency, lo, hi)).rowcount
+        return n
 
     def ack_through(self, agency: str, seq: int, now: float) -> int:
         cur = self.db.execute("UPDATE deliveries SET acked_at = ? WHERE agency = ? AND seq IS NOT NULL AND seq <= ? "
@@ -305,3 +310,14 @@ class Outbox:
     def latencies(self) -> list[float]:
         """Commit to acknowledgement, seconds, of every acknowledged delivery (for benchmarks)."""
         return [r[0] for r in self.db.execute("SELECT acked_at - committed_at FROM deliveries WHERE acked_at IS NOT NULL")]
+
+
+def _runs(seqs) -> list[tuple[int, int]]:
+    """[3, 1, 2, 7] -> [(1, 3), (7, 7)]"""
+    out: list[list[int]] = []
+    for s in sorted(set(seqs)):
+        if out and s == out[-1][1] + 1:
+            out[-1][1] = s
+        else:
+            out.append([s, s])
+    return [(lo, hi) for lo, hi in out]

@@ -7,11 +7,11 @@ it knows nothing about sockets.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid
 from dataclasses import dataclass
 
+from . import codec
 from .model import PARTNER_STATUSES
 
 VERSION = 1
@@ -94,7 +94,7 @@ class ErrorReply:
 
 
 def encode(msg: dict) -> bytes:
-    return json.dumps({"v": VERSION, **msg}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return codec.dumps({"v": VERSION, **msg})
 
 
 def deliver_header(seq: int, doc: str, part_names) -> bytes:
@@ -107,8 +107,8 @@ def _header(frames: list[bytes], max_frames: int) -> dict:
     if not frames or len(frames) > max_frames:
         raise ProtocolError("bad_frames", f"got {len(frames)} frames")
     try:
-        msg = json.loads(bytes(frames[0]).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        msg = codec.loads(frames[0])
+    except (UnicodeDecodeError, codec.JSONDecodeError, RecursionError) as exc:
         raise ProtocolError("bad_json", f"header is not JSON ({exc.__class__.__name__})") from None
     if not isinstance(msg, dict):
         raise ProtocolError("bad_json", "header is not a JSON object")

@@ -29,8 +29,10 @@ import zmq
 from missions.errors import UserError
 
 from . import keys as keyfiles
+from .acks import PendingAcks
 from .auth import ZAP_DOMAIN, AgencyAuthenticator
 from .desk import TicketDesk, record_status
+from .durable import Checkpointer
 from .model import TicketError
 from .outbox import Outbox, Released
 from .protocol import (MAX_CLIENT_FRAME, Ack, Hello, ProtocolError, StatusRequest, decode_client,
@@ -51,6 +53,7 @@ class ServerConfig:
     linger_ms: int = 1000
     max_message_bytes: int = MAX_CLIENT_FRAME
     poll_ms: int = 20                  # how soon commits by other processes are noticed
+    ack_flush_s: float = 0.05          # acknowledgements are recorded with the next commit, or after this
 
 
 @dataclass
@@ -99,6 +102,7 @@ class TicketServer:
         os.set_blocking(self._wake_w, False)
         self._lock_fd: int | None = None
         self._jobs: collections.deque[_Job] = collections.deque()
+        self._acks = PendingAcks()
         if desk is not None:
             desk.on_commit = self.wake
 
@@ -250,13 +254,14 @@ class TicketServer:
     def _main(self) -> None:
         ctx = zmq.Context()
         auth = AgencyAuthenticator(ctx, self.agency_keys)
-        router = pub = None
+        router = pub = checkpointer = None
         try:
             auth.start()  # before any bind: CURVE without a ZAP handler lets every key in
             if not auth.is_alive():
                 raise RuntimeError("ZAP authenticator did not start")
             router, pub = self._sockets(ctx)
-            ob = Outbox(self.path)
+            ob = Outbox(self.path, autocheckpoint=False)
+            checkpointer = Checkpointer(self.path).start()
             self.heads = {a: ob.head(a) for a in self.agency_keys}
             log.info("serving tickets on %s for %s", self.endpoint, ", ".join(sorted(self.agency_keys)) or "no agency")
             self._started.set()
@@ -268,6 +273,8 @@ class TicketServer:
                 log.exception("ticket server stopped by an error")
             self._started.set()
         finally:
+            if checkpointer is not None:
+                checkpointer.stop()
             for s in (router, pub):
                 if s is not None:
                     s.close(linger=self.config.linger_ms)
@@ -285,12 +292,13 @@ class TicketServer:
                 os.read(self._wake_r, 4096)
             except BlockingIOError:
                 pass
-            inbound = self._drain(router)
+            requests = self._read_inbound(router)
             jobs = [self._jobs.popleft() for _ in range(len(self._jobs))]
             now = self.clock()
             version = ob.data_version()
-            must_release = jobs or version != seen_version or (next_due is not None and now >= next_due)
-            if not inbound and not must_release:
+            must_write = (jobs or requests or version != seen_version or (next_due is not None and now >= next_due)
+                          or self._acks.due(self.config.ack_flush_s))
+            if not must_write:
                 self._pump(ob, router)
                 continue
             seen_version = version
@@ -298,22 +306,31 @@ class TicketServer:
                 with ob.transaction():
                     for job in jobs:
                         self._commit_job(ob, job, now)
-                    replies = [r for frames in inbound for r in self._handle(ob, frames, now)]
+                    replies = [r for req in requests for r in self._handle(ob, *req, now)]
+                    self.counters["acked"] += self._acks.write(ob)
                     released = ob.release_due(now)
                 next_due = ob.next_due()
             except sqlite3.Error:
                 log.exception("outbox write failed; retrying on the next pass")
+                self._acks.rollback()
                 for job in reversed(jobs):
                     job.result = job.error = None
                     self._jobs.appendleft(job)
                 time.sleep(0.5)
                 continue
+            self._acks.committed()
             for job in jobs:
                 job.done.set()
             for rid, payload in replies:
                 self._send(router, rid, [payload])
             self._note_released(released, ob, pub)
             self._pump(ob, router)
+        if self._acks.pending:
+            try:
+                with ob.transaction():
+                    self.counters["acked"] += self._acks.write(ob)
+            except sqlite3.Error:
+                log.exception("could not record the last acknowledgements (they are replayed, never lost)")
 
     def _commit_job(self, ob: Outbox, job: _Job, now: float) -> None:
         try:
@@ -335,24 +352,37 @@ class TicketServer:
 
     # ---- inbound ----------------------------------------------------------------------------------
 
-    def _handle(self, ob: Outbox, frames, now: float) -> list[tuple[bytes, bytes]]:
-        rid = frames[0].bytes
+    def _read_inbound(self, router) -> list[tuple[bytes, str, Hello | StatusRequest]]:
+        """Everything partners sent since the last pass. Acks take effect at once (in memory, their
+        record is written with the next transaction); malformed messages are answered here; hellos
+        and status requests are returned, to be handled inside the pass's transaction, in order."""
+        requests = []
+        for frames in self._drain(router):
+            rid = frames[0].bytes
+            try:
+                agency = frames[1].get("User-Id") if len(frames) > 1 else None
+            except zmq.ZMQError:
+                agency = None
+            if agency not in self.agency_keys:  # cannot happen past ZAP; never trust it anyway
+                self.counters["dropped_unauthenticated"] += 1
+                log.error("dropped a message without an agency's User-Id")
+                continue
+            try:
+                msg = decode_client([f.bytes for f in frames[1:]])
+            except ProtocolError as exc:
+                self._send(router, rid, [self._error(agency, exc.code, str(exc), exc.ref)])
+                continue
+            if isinstance(msg, Ack):
+                self._ack(agency, msg)
+            else:
+                requests.append((rid, agency, msg))
+        return requests
+
+    def _handle(self, ob: Outbox, rid: bytes, agency: str, msg, now: float) -> list[tuple[bytes, bytes]]:
         try:
-            agency = frames[1].get("User-Id") if len(frames) > 1 else None
-        except zmq.ZMQError:
-            agency = None
-        if agency not in self.agency_keys:  # cannot happen past ZAP; never trust it anyway
-            self.counters["dropped_unauthenticated"] += 1
-            log.error("dropped a message without an agency's User-Id")
-            return []
-        msg = None
-        try:
-            msg = decode_client([f.bytes for f in frames[1:]])
             with ob.savepoint():
                 if isinstance(msg, Hello):
                     return self._hello(ob, agency, rid, msg, now)
-                if isinstance(msg, Ack):
-                    return self._ack(ob, agency, msg, now)
                 return self._status(ob, agency, rid, msg, now)
         except ProtocolError as exc:
             return [(rid, self._error(agency, exc.code, str(exc), exc.ref))]
@@ -389,8 +419,8 @@ class TicketServer:
                                      "heartbeat_s": self.config.heartbeat_s})))
         return replies
 
-    def _ack(self, ob: Outbox, agency: str, msg: Ack, now: float):
-        self.counters["acked"] += ob.ack(agency, msg.seqs, now)
+    def _ack(self, agency: str, msg: Ack) -> None:
+        self._acks.add(agency, msg.seqs, self.clock())
         session = self.sessions.get(agency)
         if session is not None:
             session.progress = time.monotonic()
@@ -398,7 +428,6 @@ class TicketServer:
                 sent = session.inflight.pop(seq, None)
                 if sent is not None:
                     session.inflight_bytes -= sent[1]
-        return []
 
     def _status(self, ob: Outbox, agency: str, rid: bytes, msg: StatusRequest, now: float):
         applied = record_status(ob, agency=agency, ticket_id=msg.ticket, status=msg.status, actor=msg.actor,
