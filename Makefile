@@ -20,7 +20,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
-	$(BIN)/waterpatrol plan missions/examples/jinji.yaml --out $(OUT)
+	rm -rf $(OUT)
+	$(BIN)/waterpatrol demo --out $(OUT)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_bench.py

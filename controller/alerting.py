@@ -30,6 +30,7 @@ class Raised:
     last_sightings: int = 0
     last_lat: float = 0.0
     last_lon: float = 0.0
+    again: bool = False     # an earlier ticket (before a restart) seen again, not a new one
 
 
 @dataclass
@@ -49,11 +50,40 @@ def _when(s: float, epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch + s, timezone.utc)
 
 
+@dataclass(frozen=True)
+class KnownTicket:
+    """A ticket raised before this controller started (an earlier run, or this one before a restart)."""
+
+    anomaly_id: str
+    kind: str
+    lat: float
+    lon: float
+    uncertainty_m: float
+
+
+def known_tickets(docs) -> list[KnownTicket]:
+    """Open tickets from the outbox's latest versions (`Outbox.all_latest()`); resolved ones are history."""
+    out = []
+    for d in docs:
+        if d.get("status") in ("resolved", "false_alarm"):
+            continue
+        lon, lat = d["location"]["point"]["coordinates"][:2]
+        out.append(KnownTicket(d["anomaly_id"], d["type"], float(lat), float(lon), float(d["location"]["uncertainty_m"])))
+    return out
+
+
 class AlertHook:
     def __init__(self, vision, submit: Callable | None, *, mission: str, drone_names: dict[int, str] | None = None,
-                 exercise: bool = False, update_every: int = 4, now_vehicle_s: Callable[[], float] | None = None):
-        """`vision`: a vision.FramePipeline; `submit(report)`: the ticket server's, or None to only detect."""
+                 exercise: bool = False, update_every: int = 4, now_vehicle_s: Callable[[], float] | None = None,
+                 known: list[KnownTicket] | None = None):
+        """`vision`: a vision.FramePipeline; `submit(report)`: the ticket server's, or None to only detect.
+
+        `known`: tickets already raised (before a restart the tracker's memory is gone): an anomaly
+        confirmed again where one of them lies becomes an update of that ticket, never a second one.
+        """
         self.vision = vision
+        self.known = list(known or [])
+        self._alias: dict[str, str] = {}   # vision anomaly id -> the earlier ticket's anomaly_id
         self.submit = submit
         self.mission = mission
         self.drone_names = drone_names or {}
@@ -72,7 +102,7 @@ class AlertHook:
 
         first, last = _when(a.first_seen_s, epoch), _when(max(a.last_seen_s, a.first_seen_s), epoch)
         return AnomalyReport(
-            anomaly_id=f"{self.mission}/{a.id}", kind=a.cls, lat=a.lat, lon=a.lon,
+            anomaly_id=self._alias.get(a.id) or f"{self.mission}/{a.id}", kind=a.cls, lat=a.lat, lon=a.lon,
             uncertainty_m=float(a.uncertainty_m), first_seen=first, last_seen=last, sightings=int(a.sightings),
             confidence=float(min(max(a.confidence, 0.0), 1.0)), model_version=self.vision.detector.model_version,
             drone=", ".join(self._drone(d) for d in (a.drones or (1,))), mission=self.mission,
@@ -101,7 +131,12 @@ class AlertHook:
             return
         now = self.now_vehicle_s() if self.now_vehicle_s else frame.pose.time_s
         for a in result.confirmed:
-            self._send(a, "new", epoch, now)
+            prior = self._known_match(a)
+            if prior is not None:
+                self._alias[a.id] = prior.anomaly_id
+                self._send(a, "seen_again", epoch, now, again=True)
+            else:
+                self._send(a, "new", epoch, now)
         t = frame.pose.time_s
         for a in self.vision.anomalies:  # changes to what was already reported
             r = self.raised.get(a.id)
@@ -111,7 +146,23 @@ class AlertHook:
             if moved or a.sightings - r.last_sightings >= self.update_every:
                 self._send(a, "moved" if moved else "seen_again", epoch, now)
 
-    def _send(self, a, status: str, epoch: float, now_s: float) -> None:
+    def _known_match(self, a) -> KnownTicket | None:
+        """The nearest earlier ticket of the same class within both error radii plus the class's extent."""
+        from vision.confirm import CLASS_EXTENT_M
+
+        best, best_d = None, math.inf
+        for k in self.known:
+            if k.kind != a.cls:
+                continue
+            d = _metres(k.lat, k.lon, a.lat, a.lon)
+            gate = k.uncertainty_m + float(a.uncertainty_m) + CLASS_EXTENT_M.get(a.cls, 10.0)
+            if a.cls == "fishing_net":
+                gate += 50.0   # a net's centre moves along its line as more of it is seen
+            if d <= gate and d < best_d:
+                best, best_d = k, d
+        return best
+
+    def _send(self, a, status: str, epoch: float, now_s: float, again: bool = False) -> None:
         st = self.stats
         try:
             if a.evidence_jpeg is None or a.frame_jpeg is None:
@@ -126,9 +177,12 @@ class AlertHook:
             r = self.raised.get(a.id)
             if r is None:
                 self.raised[a.id] = Raised(a.id, a.cls, a.first_seen_s, now_s, 1, getattr(out, "ticket_id", None),
-                                           a.sightings, a.lat, a.lon)
+                                           a.sightings, a.lat, a.lon, again=again)
                 st.confirmed += 1
-                st.tickets += 1
+                if again:
+                    st.updates += 1
+                else:
+                    st.tickets += 1
             else:
                 r.reports += 1
                 r.last_sightings, r.last_lat, r.last_lon = a.sightings, a.lat, a.lon

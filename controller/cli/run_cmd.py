@@ -22,6 +22,13 @@ def register(sub) -> None:
     p.add_argument("--frames", metavar="ENDPOINT",
                    help="frames to detect on: the SITL's ZeroMQ stream (tcp://HOST:PORT), or any OpenCV source "
                         "(rtsp://..., a video file) posed from drone 1's telemetry")
+    p.add_argument("--keys", type=Path, default=None,
+                   help="ticket keys folder (server.key_secret and AGENCY.key files; default OUT/keys, missing pairs "
+                        "are created there)")
+    p.add_argument("--tickets-bind", default="tcp://127.0.0.1:5560", metavar="ENDPOINT",
+                   help="where partner agencies connect for tickets (default tcp://127.0.0.1:5560)")
+    p.add_argument("--no-tickets", action="store_true",
+                   help="with --frames: detect and confirm only; raise no tickets")
     p.add_argument("--overlap-m", type=float, default=20.0, help="re-flown before the point where an interrupted "
                                                                   "sortie stopped (default 20 m)")
     p.add_argument("--dock", choices=("swap", "manual"), default="swap",
@@ -72,14 +79,41 @@ def run(args) -> int:
     plan = _load_plan(args, site)
     patrol = Patrol(site, plan, args.connect, args.out, Settings(overlap_m=args.overlap_m, dock=args.dock),
                     connect_timeout_s=args.connect_timeout, frames=args.frames)
+    service, extra = None, None
+    if args.frames:
+        service = _start_alerting(args, site, patrol)
+        patrol.frame_hooks.append(service.hook)
+        st = service.hook.stats
+        extra = lambda: (f"frames {st.frames} detections {st.detections} confirmed {st.confirmed} "  # noqa: E731
+                         f"tickets {st.tickets} (+{st.updates} updates)")
     patrol.install_sigint()
-    with LiveStatus(len(plan.sorties)) as live:
-        outcome = patrol.run(on_tick=live.update)
+    try:
+        with LiveStatus(len(plan.sorties), extra=extra) as live:
+            outcome = patrol.run(on_tick=live.update)
+    finally:
+        if service is not None:
+            service.stop()
     word = "completed" if outcome.completed else "NOT completed"
     print(f"patrol {word}: {outcome.sorties} sorties; log, run.json and track.geojson in {outcome.out}/")
     for err in outcome.failed:
         print(f"  {err}", file=sys.stderr)
     return 0 if outcome.completed else 1
+
+
+def _start_alerting(args, site, patrol):
+    """Vision on the frames and, unless --no-tickets, tickets to the agencies (controller/alerting_service)."""
+    from ..alerting_service import start_alerting, start_detect_only
+
+    def vehicle_now() -> float:
+        return max([r.sys.telemetry.snapshot().boot_s or 0.0 for r in patrol.runners] or [0.0])
+
+    if args.no_tickets:
+        return start_detect_only(site)
+    service = start_alerting(site, outbox_path=args.out / "tickets" / "outbox.sqlite", mission_db=args.out / "mission.db",
+                             keys_dir=args.keys or args.out / "keys", bind=args.tickets_bind, drones=len(args.connect),
+                             now_vehicle_s=vehicle_now)
+    print(f"tickets: partners connect to {service.endpoint} (keys in {service.keys_dir})", flush=True)
+    return service
 
 
 def status(args) -> int:

@@ -71,7 +71,7 @@ def finish(site, opt, out: Path, plan, outcome, alert, patrol, *, sim_s: float, 
     for a in per_agency:
         stored = out / "feeds" / a / "tickets"
         per_agency[a]["stored_by_partner"] = len(list(stored.iterdir())) if stored.exists() else 0
-    delays = [r.ticket_s - r.first_seen_s for r in alert.raised.values()]
+    delays = [r.ticket_s - r.first_seen_s for r in alert.raised.values() if not r.again]
     frames = patrol.pipeline.stats if patrol.pipeline is not None else {"received": 0, "processed": 0}
     run = json.loads((out / "run" / "run.json").read_text())
     summary = {
@@ -88,6 +88,7 @@ def finish(site, opt, out: Path, plan, outcome, alert, patrol, *, sim_s: float, 
         "vision": {"frames": alert.stats.frames, "detections": alert.stats.detections,
                    "sightings": alert.stats.sightings, "confirmed": alert.stats.confirmed,
                    "ticket_updates": alert.stats.updates, "errors": alert.stats.errors,
+                   "detections_per_class": dict(alert.stats.per_class),
                    "model_version": alert.vision.detector.model_version},
         "sorties": [{k: r[k] for k in ("plan_sortie", "drone", "status", "distance_flown_m", "resumes")}
                     for r in run["sorties"]],

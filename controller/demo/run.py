@@ -148,13 +148,9 @@ class RssWatch:
 
 
 def run_demo(opt: DemoOptions) -> dict:
-    from controller.alerting import AlertHook
+    from controller.alerting_service import start_alerting
     from controller.flight.drone import Settings
     from controller.flight.patrol import Patrol
-    from controller.tickets import TicketServer
-    from controller.tickets.keys import SERVER, new_keypair
-    from controller.tickets.server import ServerConfig
-    from vision.pipeline import FramePipeline as VisionPipeline
 
     from ..cli.live import LiveStatus
     from .finish import finish
@@ -177,9 +173,6 @@ def run_demo(opt: DemoOptions) -> dict:
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
             raise UserError(f"ground truth: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
-        new_keypair(SERVER, out / "keys", force=True)
-        for a in site.agencies:
-            new_keypair(a.name, out / "keys", force=True)
         plan = plan_patrol(site, drones=opt.drones, patterns=opt.patterns)
         from missions.exports import write_all
         write_all(plan, site, out / "plan")
@@ -193,16 +186,6 @@ def run_demo(opt: DemoOptions) -> dict:
             sim_args += ["--faults", str(opt.faults)]
         procs.start("sim", sim_args, out / "logs" / "sim.log", wait_for="running")
 
-        server = TicketServer.for_site(site, out / "tickets" / "outbox.sqlite", out / "keys",
-                                       config=ServerConfig(bind=f"tcp://127.0.0.1:{ticket_port}"))
-        endpoint = server.start()
-        stack.callback(server.stop)
-        for a in site.agencies:
-            procs.start(f"feed-{a.name}", [*CLI, "feed", "--agency", a.name, "--server", endpoint, "--keys",
-                                          str(out / "keys"), "--out", str(out / "feeds" / a.name)],
-                        out / "logs" / f"feed-{a.name}.log")
-
-        vision = VisionPipeline(water_level_m=site.info.water_level_m)
         patrol = Patrol(site, plan, [f"tcp:127.0.0.1:{mav + 10 * k}" for k in range(opt.drones)], out / "run",
                         Settings(), frames=f"tcp://127.0.0.1:{frames_port}", frames_backlog=100000,
                         frames_drain_s=opt.drain_s)
@@ -210,9 +193,16 @@ def run_demo(opt: DemoOptions) -> dict:
         def vehicle_now() -> float:
             return max([r.sys.telemetry.snapshot().boot_s or 0.0 for r in patrol.runners] or [0.0])
 
-        alert = AlertHook(vision, server.submit, mission=f"demo-{time.strftime('%Y%m%d-%H%M%S')}",
-                          drone_names={k: f"drone {k}" for k in range(1, opt.drones + 1)}, exercise=True,
-                          now_vehicle_s=vehicle_now)
+        service = start_alerting(site, outbox_path=out / "tickets" / "outbox.sqlite", mission_db=out / "run" / "mission.db",
+                                 keys_dir=out / "keys", bind=f"tcp://127.0.0.1:{ticket_port}", drones=opt.drones,
+                                 exercise=True, now_vehicle_s=vehicle_now)
+        server, alert, endpoint = service.server, service.hook, service.endpoint
+        stack.callback(server.stop)
+        for a in site.agencies:
+            procs.start(f"feed-{a.name}", [*CLI, "feed", "--agency", a.name, "--server", endpoint, "--keys",
+                                          str(out / "keys"), "--out", str(out / "feeds" / a.name)],
+                        out / "logs" / f"feed-{a.name}.log")
+
         patrol.frame_hooks.append(alert)
         patrol.install_sigint()
         pacer_holder = []
