@@ -131,12 +131,7 @@ class AlertHook:
             return
         now = self.now_vehicle_s() if self.now_vehicle_s else frame.pose.time_s
         for a in result.confirmed:
-            prior = self._known_match(a)
-            if prior is not None:
-                self._alias[a.id] = prior.anomaly_id
-                self._send(a, "seen_again", epoch, now, again=True)
-            else:
-                self._send(a, "new", epoch, now)
+            self.raise_confirmed(a, epoch, now)
         t = frame.pose.time_s
         for a in self.vision.anomalies:  # changes to what was already reported
             r = self.raised.get(a.id)
@@ -145,6 +140,15 @@ class AlertHook:
             moved = _metres(r.last_lat, r.last_lon, a.lat, a.lon) > max(2.0 * a.uncertainty_m, 15.0)
             if moved or a.sightings - r.last_sightings >= self.update_every:
                 self._send(a, "moved" if moved else "seen_again", epoch, now)
+
+    def raise_confirmed(self, a, epoch: float, now_s: float) -> None:
+        """A newly confirmed anomaly: a new ticket, or an update of the earlier ticket at its place."""
+        prior = self._known_match(a)
+        if prior is not None:
+            self._alias[a.id] = prior.anomaly_id
+            self._send(a, "seen_again", epoch, now_s, again=True)
+        else:
+            self._send(a, "new", epoch, now_s)
 
     def _known_match(self, a) -> KnownTicket | None:
         """The nearest earlier ticket of the same class within both error radii plus the class's extent."""
