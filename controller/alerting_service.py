@@ -32,10 +32,25 @@ class AlertingService:
             self.server.stop()
 
 
-def start_detect_only(site, weights=None, conf: float | None = None) -> AlertingService:
+def site_water_lonlat(site):
+    """The site's water (every area, islands cut out) as one shapely geometry in lon/lat, for vision."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    polys = [Polygon([(lon, lat) for lat, lon in p.exterior], [[(lon, lat) for lat, lon in h] for h in p.holes])
+             for a in site.areas for p in a.polygons]
+    return shapely.union_all(polys)
+
+
+def vision_for(site, weights=None, conf: float | None = None):
     from vision.pipeline import FramePipeline as VisionPipeline
 
-    vision = VisionPipeline(water_level_m=site.info.water_level_m, weights=weights, conf=conf)
+    return VisionPipeline(water_level_m=site.info.water_level_m, weights=weights, conf=conf,
+                          water=site_water_lonlat(site))
+
+
+def start_detect_only(site, weights=None, conf: float | None = None) -> AlertingService:
+    vision = vision_for(site, weights, conf)
     return AlertingService(None, AlertHook(vision, None, mission="detect-only"))
 
 
@@ -72,8 +87,6 @@ def mission_id(mission_db: Path, site) -> str:
 def start_alerting(site, *, outbox_path: Path, mission_db: Path, keys_dir: Path, bind: str, drones: int,
                    exercise: bool = False, now_vehicle_s: Callable[[], float] | None = None, weights=None, conf: float | None = None,
                    server_config=None) -> AlertingService:
-    from vision.pipeline import FramePipeline as VisionPipeline
-
     from .tickets import TicketServer
     from .tickets.outbox import Outbox
     from .tickets.server import ServerConfig
@@ -92,7 +105,7 @@ def start_alerting(site, *, outbox_path: Path, mission_db: Path, keys_dir: Path,
     server = TicketServer.for_site(site, outbox_path, keys_dir, config=config)
     endpoint = server.start()
     try:
-        vision = VisionPipeline(water_level_m=site.info.water_level_m, weights=weights, conf=conf)
+        vision = vision_for(site, weights, conf)
         hook = AlertHook(vision, server.submit, mission=mission_id(mission_db, site), exercise=exercise,
                          drone_names={k: f"drone {k}" for k in range(1, drones + 1)}, now_vehicle_s=now_vehicle_s,
                          known=known)

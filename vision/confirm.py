@@ -24,8 +24,9 @@ from .types import Anomaly, Sighting
 
 ID_NAMESPACE = uuid.UUID("6f1c2a52-8d0e-4f5b-9a57-0c3b1d8e7a11")   # anomaly ids: UUID v5 of the first sighting
 
-# how far (m) two sightings of one object of a class may lie apart beyond their error radii
-CLASS_EXTENT_M = {"fishing_net": 10.0, "fishing_boat": 8.0, "swimmer": 4.0, "waste_pile": 15.0, "muck_truck": 8.0,
+# how far (m) two sightings of one object of a class may lie apart beyond their error radii (a gill net
+# bows in wind and current, and a piece seen at a frame's edge lands metres off its line)
+CLASS_EXTENT_M = {"fishing_net": 20.0, "fishing_boat": 8.0, "swimmer": 4.0, "waste_pile": 15.0, "muck_truck": 8.0,
                   "floating_debris": 8.0}
 
 
@@ -307,8 +308,9 @@ def _crosses(a: np.ndarray, b: np.ndarray) -> bool:
     return (orient(a[0], a[1], b[0]) * orient(a[0], a[1], b[1]) < 0) and (orient(b[0], b[1], a[0]) * orient(b[0], b[1], a[1]) < 0)
 
 
-def _parallel(a: np.ndarray, b: np.ndarray, max_deg: float, short_m: float = 6.0) -> bool:
-    """Lines roughly parallel; a short piece (a few metres) has no reliable direction and passes."""
+def _parallel(a: np.ndarray, b: np.ndarray, max_deg: float, short_m: float = 15.0) -> bool:
+    """Lines roughly parallel; a short piece (under 15 m: a box a few hundred pixels long, whose diagonal
+    is as likely the wrong one) has no reliable direction and passes."""
     da, db = a[1] - a[0], b[1] - b[0]
     la, lb = float(np.linalg.norm(da)), float(np.linalg.norm(db))
     if la < short_m or lb < short_m:

@@ -68,8 +68,12 @@ class Model:
 
     # --- exporter -------------------------------------------------------------------------------------
     def export(self, out: str | Path | None = None, imgsz: int | tuple[int, int] = 640, dynamic: bool = True,
-               opset: int | None = None) -> Path:
-        """An NMS-free ONNX next to the .pt (or at `out`), with dynamic batch and image size by default."""
+               opset: int | None = None, end2end: bool = False) -> Path:
+        """An ONNX next to the .pt (or at `out`), with dynamic batch and image size by default.
+
+        The one-to-many head with our NMS by default: on a model trained for few epochs (CPU) it finds
+        far more than YOLO26's NMS-free one-to-one head, which trains slower; `end2end=True` for that one.
+        """
         if self.weights.suffix != ".pt":
             raise ValueError(f"export needs .pt weights, got {self.weights.name}")
         from . import offline
@@ -77,7 +81,8 @@ class Model:
         from ultralytics import YOLO
         y = YOLO(str(self.weights))
         kw = {"opset": opset} if opset else {}
-        path = Path(y.export(format="onnx", imgsz=imgsz, dynamic=dynamic, simplify=True, nms=False, device="cpu", **kw))
+        path = Path(y.export(format="onnx", imgsz=imgsz, dynamic=dynamic, simplify=True, nms=False if end2end else None,
+                              device="cpu", **kw))
         if out is not None and Path(out).resolve() != path.resolve():
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(path), out)
