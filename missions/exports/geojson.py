@@ -1,4 +1,5 @@
-"""plan.geojson: one LineString per sortie, one per leg (coverage, shoreline, hotspot, transit), and the site."""
+"""plan.geojson: one LineString per sortie, one per leg (coverage, shoreline, hotspot, transit), and the site
+(`site_features`, also the dashboard's map)."""
 from __future__ import annotations
 
 import json
@@ -32,6 +33,13 @@ def plan_geojson(plan: PatrolPlan, site: Site) -> dict:
             feats.append({"type": "Feature", "geometry": _line(leg.coords),
                           "properties": {"kind": "leg", "sortie": s.index, "drone": s.drone, "pattern": leg.pattern,
                                          "area": leg.area, "length_m": leg.length_m}})
+    feats.extend(site_features(site))
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def site_features(site: Site) -> list[dict]:
+    """The site as GeoJSON features: areas (islands as holes), no-fly zones, hotspots and home."""
+    feats = []
     for a in site.areas:
         polys = [[_ring(p.exterior), *(_ring(h) for h in p.holes)] for p in a.polygons]
         geom = {"type": "Polygon", "coordinates": polys[0]} if len(polys) == 1 else {"type": "MultiPolygon", "coordinates": polys}
@@ -51,7 +59,7 @@ def plan_geojson(plan: PatrolPlan, site: Site) -> dict:
                                      "radius_m": h.radius_m}})
     feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [site.info.home[1], site.info.home[0]]},
                   "properties": {"kind": "home", "name": site.name}})
-    return {"type": "FeatureCollection", "features": feats}
+    return feats
 
 
 def write_geojson(plan: PatrolPlan, site: Site, path: Path) -> None:

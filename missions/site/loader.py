@@ -1,6 +1,7 @@
 """Load a site YAML into a validated `Site`, or fail with one line that names field and value."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import yaml
@@ -31,7 +32,7 @@ def load_site(path: str | Path) -> Site:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{src}: not valid YAML{where}: {problem}") from None
-    return parse_site(doc, src, base_dir=path.parent)
+    return dataclasses.replace(parse_site(doc, src, base_dir=path.parent), path=str(path.resolve()))
 
 
 def parse_site(doc, src: str = "<site>", base_dir: Path | None = None) -> Site:

@@ -130,6 +130,7 @@ class Site:
     agencies: tuple[Agency, ...] = DEFAULT_AGENCIES  # partner agencies that receive tickets
     routing: Routing = field(default_factory=default_routing)
     extra: dict = field(default_factory=dict, compare=False)  # sections owned by later stages (routing...)
+    path: str | None = field(default=None, compare=False)     # the file it was loaded from (absolute), if any
 
     @cached_property
     def frame(self) -> LocalFrame:
