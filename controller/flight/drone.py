@@ -211,6 +211,9 @@ class DroneRunner:
         except PreflightFailed as exc:
             self.log.set_status(row.id, "failed", str(exc))
             raise
+        if self.abort.is_set():  # aborted during preflight: stay on the ground, the sortie stays pending
+            self.event("abort", "before takeoff: staying on the ground")
+            return
         a = self.sys.action
         self.status.state = "arming"
         a.set_mode("GUIDED")

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS track (
   drone INTEGER NOT NULL, t REAL NOT NULL, lat REAL, lon REAL, alt REAL, mode TEXT, seq INTEGER, battery REAL
 );
 CREATE TABLE IF NOT EXISTS commands (id INTEGER PRIMARY KEY, t REAL NOT NULL, kind TEXT NOT NULL, done INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS live (drone INTEGER PRIMARY KEY, t REAL NOT NULL, doc TEXT NOT NULL);  -- now, not history
 CREATE INDEX IF NOT EXISTS track_drone ON track (drone, t);
 """
 
@@ -150,8 +151,40 @@ class MissionLog:
         return self._x("SELECT t, lat, lon, alt, mode, seq, battery FROM track WHERE drone = ? ORDER BY t",
                        (drone,)).fetchall()
 
+    def track_after(self, rowid: int) -> list[tuple]:
+        """Every drone's track points logged after `rowid`: (rowid, drone, t, lat, lon, alt, mode, seq, battery)."""
+        return self._x("SELECT rowid, * FROM track WHERE rowid > ? ORDER BY rowid", (rowid,)).fetchall()
+
+    def reached_all(self) -> list[tuple]:
+        """(sortie, seq) of every item reached, all sorties."""
+        return self._x("SELECT sortie, seq FROM reached ORDER BY sortie, seq").fetchall()
+
+    def events_recent(self, n: int) -> list[tuple]:
+        """The last `n` events, oldest first: (id, t, drone, sortie, kind, detail)."""
+        return self._x("SELECT * FROM (SELECT id, t, drone, sortie, kind, detail FROM events ORDER BY id DESC LIMIT ?) "
+                       "ORDER BY id", (n,)).fetchall()
+
+    # ---- the live view: each drone as it is now, replaced about once a second ---------------------
+    def set_live(self, docs: dict[int, dict]) -> None:
+        """Written without its own disk flush: a lost second of `live` costs nothing, and the next durable
+        commit flushes it anyway (WAL)."""
+        now = time.time()
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self._db:  # commits, or rolls back on an error
+                    self._db.execute("BEGIN")
+                    self._db.executemany("INSERT OR REPLACE INTO live VALUES (?, ?, ?)",
+                                         [(d, now, json.dumps(doc)) for d, doc in docs.items()])
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
+
+    def live(self) -> dict[int, tuple[float, dict]]:
+        """drone -> (wall time written, document)."""
+        return {d: (t, json.loads(doc)) for d, t, doc in self._x("SELECT drone, t, doc FROM live ORDER BY drone")}
+
     def request(self, kind: str) -> None:
-        """Another process asks the running controller for something (`abort`)."""
+        """Another process asks the running controller for something (`abort`, `abort:DRONE`)."""
         self._x("INSERT INTO commands (t, kind) VALUES (?, ?)", (time.time(), kind))
 
     def take_requests(self) -> list[str]:

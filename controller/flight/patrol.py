@@ -17,6 +17,7 @@ from missions.transit import Transit
 
 from ..vehicle import System, VehicleError
 from .drone import DroneRunner, DroneStatus, Settings
+from .live import live_doc
 from .missionlog import MissionLog
 from .report import write_reports
 
@@ -24,6 +25,20 @@ from .report import write_reports
 def plan_fingerprint(plan: PatrolPlan) -> str:
     items = [[it.mavlink() for it in s.items] for s in plan.sorties]
     return hashlib.sha256(json.dumps([plan.site, [s.drone for s in plan.sorties], items]).encode()).hexdigest()[:16]
+
+
+class DroneAbort:
+    """One drone's abort: set for that drone alone, or for the whole patrol (all a DroneRunner asks is is_set)."""
+
+    def __init__(self, patrol: threading.Event):
+        self.patrol = patrol
+        self.own = threading.Event()
+
+    def is_set(self) -> bool:
+        return self.patrol.is_set() or self.own.is_set()
+
+    def set(self) -> None:
+        self.own.set()
 
 
 @dataclass
@@ -37,7 +52,7 @@ class Outcome:
 class Patrol:
     def __init__(self, site: Site, plan: PatrolPlan, connections: list[str], out: Path, settings: Settings | None = None,
                  connect_timeout_s: float = 30.0, frames: str | None = None, frame_hooks: list | None = None,
-                 frames_backlog: int = 8, frames_drain_s: float = 5.0):
+                 frames_backlog: int = 8, frames_drain_s: float = 5.0, live_every_s: float = 0.5):
         if plan.drones != len(connections):
             raise UserError(f"the plan shares its sorties among {plan.drones} drone(s) but {len(connections)} "
                             f"--connect given; plan again with --drones {len(connections)} or give one per drone")
@@ -53,7 +68,11 @@ class Patrol:
         self.frame_hooks = list(frame_hooks or [])
         self.frames_backlog, self.frames_drain_s = frames_backlog, frames_drain_s
         self.pipeline = None
+        self.live_every_s = live_every_s
+        self._live_at = 0.0
         self.resumed = self._prepare_log()
+        if site.path:  # so that `waterpatrol dashboard --out` finds the site's map
+            self.log.set_meta("site_file", site.path)
 
     def _prepare_log(self) -> bool:
         """A fresh log gets the plan's sorties; a log of the same plan is continued (re-attach)."""
@@ -85,7 +104,8 @@ class Patrol:
                               connect_timeout_s=self.connect_timeout_s)
                 sysk.connect()
                 systems.append(sysk)
-                self.runners.append(DroneRunner(k, sysk, self.site, self.log, self.settings, self.abort, transit))
+                self.runners.append(DroneRunner(k, sysk, self.site, self.log, self.settings, DroneAbort(self.abort),
+                                                transit))
             if self.frames_spec:
                 self.pipeline = self._start_frames(systems)
             threads = [threading.Thread(target=self._drone_thread, args=(r,), name=f"drone-{r.drone}", daemon=True)
@@ -94,12 +114,12 @@ class Patrol:
                 t.start()
             while any(t.is_alive() for t in threads):
                 for req in self.log.take_requests():
-                    if req == "abort" and not self.abort.is_set():
-                        self.log.event("abort", "requested by `waterpatrol abort`")
-                        self.abort.set()
+                    self._requested(req)
+                self._publish_live()
                 if on_tick:
                     on_tick(self.statuses())
                 time.sleep(0.1)
+            self._publish_live(force=True)
             if on_tick:
                 on_tick(self.statuses())
         finally:
@@ -115,6 +135,27 @@ class Patrol:
         done = _plan_sorties_completed(rows)
         return Outcome(completed=all(done.values()) and not self.errors and not self.abort.is_set(),
                        sorties=len(done), failed=self.errors, out=self.out)
+
+    def _requested(self, req: str) -> None:
+        """`abort` (every drone, from `waterpatrol abort`) or `abort:N` (drone N, from the dashboard)."""
+        if req == "abort" and not self.abort.is_set():
+            self.log.event("abort", "requested by `waterpatrol abort`")
+            self.abort.set()
+        elif req.startswith("abort:"):
+            runner = next((r for r in self.runners if str(r.drone) == req[6:]), None)
+            if runner is None:
+                self.log.event("abort_refused", f"no drone {req[6:]!r} in this patrol")
+            elif not runner.abort.is_set():
+                self.log.event("abort", "drone abort requested from the dashboard", runner.drone)
+                runner.abort.set()
+
+    def _publish_live(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._live_at < self.live_every_s:
+            return
+        self._live_at = now
+        self.log.set_live({r.drone: live_doc(r.status, r.sys.telemetry.snapshot(), r.abort.is_set())
+                           for r in self.runners})
 
     def _start_frames(self, systems: list[System]):
         from ..frames import FramePipeline, PoseHistory, open_source
