@@ -6,9 +6,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.waterpatrol-installed
 OUT    ?= out/demo
 
-.PHONY: setup test demo bench clean
+.PHONY: setup test demo bench clean browser vendor
 
-setup: $(STAMP)
+setup: $(STAMP) browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "waterpatrol needs Python >= 3.11, found " + sys.version.split()[0]'
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP)
@@ -25,6 +25,27 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_bench.py
+
+# The dashboard's browser tests drive Debian's chromium through its chromedriver (no test downloads a
+# browser); a Chinese font lets its screenshots show the tickets' headlines.
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -n "$$(fc-list :lang=zh 2>/dev/null)" ]; then :; else \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Debian's chromium, chromium-driver and fonts-wqy-zenhei (for the dashboard's browser tests)"; \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    chromium chromium-driver fonts-wqy-zenhei; \
+	fi
+
+# The map library the dashboard serves, copied from npm at the version package-lock.json pins. The copy
+# is committed (the page and the tests need no npm); run this only to change the version.
+VENDOR := controller/dashboard/static/vendor/leaflet
+vendor:
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/images
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE $(VENDOR)/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
+	node -p 'require("./node_modules/leaflet/package.json").version' > $(VENDOR)/VERSION
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -34,6 +34,9 @@ def register(sub) -> None:
     p.add_argument("--dock", choices=("swap", "manual"), default="swap",
                    help="swap: the dock swaps batteries during the turnaround; manual: wait for a fresh battery")
     p.add_argument("--connect-timeout", type=float, default=30.0, help="seconds to wait for each vehicle")
+    p.add_argument("--no-dashboard", action="store_true", help="do not serve the live operations map")
+    from .dashboard_cmd import add_serving_options
+    add_serving_options(p, prefix="dashboard-")
     p.set_defaults(run=run)
 
     st = sub.add_parser("status", help="how the patrol in an output folder stands (reads its mission log)")
@@ -79,6 +82,7 @@ def run(args) -> int:
     plan = _load_plan(args, site)
     patrol = Patrol(site, plan, args.connect, args.out, Settings(overlap_m=args.overlap_m, dock=args.dock),
                     connect_timeout_s=args.connect_timeout, frames=args.frames)
+    board = _start_dashboard(args, site)
     service, extra = None, None
     if args.frames:
         service = _start_alerting(args, site, patrol)
@@ -93,6 +97,8 @@ def run(args) -> int:
     finally:
         if service is not None:
             service.stop()
+    if board is not None:
+        board.stop()
     word = "completed" if outcome.completed else "NOT completed"
     print(f"patrol {word}: {outcome.sorties} sorties; log, run.json and track.geojson in {outcome.out}/")
     for err in outcome.failed:
@@ -114,6 +120,25 @@ def _start_alerting(args, site, patrol):
                              now_vehicle_s=vehicle_now)
     print(f"tickets: partners connect to {service.endpoint} (keys in {service.keys_dir})", flush=True)
     return service
+
+
+def _start_dashboard(args, site):
+    """The live operations map of this run (controller/dashboard), unless --no-dashboard."""
+    if args.no_dashboard:
+        return None
+    from missions.errors import UserError
+
+    from ..dashboard import start
+    from .dashboard_cmd import announce, serving
+
+    opts = serving(args, "dashboard-")
+    try:
+        board = start(args.out, site, **opts)
+    except UserError as exc:  # a busy port must not keep the drones on the ground
+        print(f"waterpatrol run: {exc}; flying without it", file=sys.stderr, flush=True)
+        return None
+    announce(board, opts["token"])
+    return board
 
 
 def status(args) -> int:
