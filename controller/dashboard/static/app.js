@@ -16,7 +16,8 @@ const KIND_COLOURS = {
   fishing_net: "#ff4d4f", fishing_boat: "#ff8a3d", swimmer: "#ffd23f", waste_pile: "#c77dff",
   muck_truck: "#b07d4f", floating_debris: "#5ee7ff",
 };
-const STALE_S = 5;
+// names always shown, in a pane under the drones and findings
+const PERMANENT = { className: "place-label", permanent: true, direction: "center", pane: "labels" };
 
 const S = {               // everything the page knows
   site: null, drones: {}, sorties: [], routes: {}, tracks: {}, tickets: [], counts: null, events: [],
@@ -54,6 +55,7 @@ function toast(text) {
 function initMap(site) {
   const map = L.map("map", { zoomSnap: 0.25, attributionControl: !!site.background });
   map.setView(site.home, 16);  // a view before any layer: vector layers added to a map without one cannot clip
+  map.createPane("labels").style.zIndex = 450;
   L_.map = map;
   const bg = site.background;
   if (bg && bg.kind === "tiles") {
@@ -61,14 +63,14 @@ function initMap(site) {
   } else if (bg && bg.kind === "image") {
     L.imageOverlay("/map/image", bg.bounds, { attribution: bg.attribution }).addTo(map);
   }
-  const all = L.featureGroup();
+  const all = L.featureGroup(), labels = [];
   const base = L.geoJSON(site.layers, {
     filter: (f) => f.properties.kind === "area" || (f.properties.kind === "no_fly" && f.geometry.type !== "Point"),
     style: (f) => f.properties.kind === "area"
       ? { color: "#5fa8ff", weight: 2, fillColor: "#1d4e89", fillOpacity: bg ? 0.25 : 0.55 }
       : { color: "#ff4d4f", weight: 2, dashArray: "6 4", fillColor: "#ff4d4f", fillOpacity: 0.15 },
     onEachFeature: (f, layer) => {
-      if (f.properties.kind === "no_fly") layer.bindTooltip("NO-FLY " + f.properties.name, { className: "place-label" });
+      if (f.properties.kind === "no_fly") layer.bindTooltip("NO-FLY " + f.properties.name, PERMANENT);
     },
   }).addTo(all);
   for (const f of site.layers.features) {
@@ -77,16 +79,18 @@ function initMap(site) {
     const ll = [c[1], c[0]];
     if (p.kind === "no_fly") {
       L.circle(ll, { radius: p.radius_m, color: "#ff4d4f", weight: 2, dashArray: "6 4", fillOpacity: 0.15 })
-        .bindTooltip("NO-FLY " + p.name, { className: "place-label" }).addTo(all);
+        .bindTooltip("NO-FLY " + p.name, PERMANENT).addTo(all);
     } else if (p.kind === "hotspot") {
-      L.circle(ll, { radius: p.radius_m, color: "#ffb020", weight: 2, fill: false, dashArray: "2 5" })
-        .bindTooltip(p.name + " (" + p.hotspot_kind + ", " + p.priority + ")", { className: "place-label" }).addTo(all);
+      L.circle(ll, { radius: p.radius_m, color: "#ffb020", weight: 2, fill: false, dashArray: "2 5" }).addTo(all);
+      labels.push(L.tooltip({ ...PERMANENT, direction: "top" })   // above the ring, clear of what is found inside
+        .setLatLng([ll[0] + p.radius_m / 111195, ll[1]]).setContent(p.name + " · " + p.hotspot_kind + ", " + p.priority));
     } else if (p.kind === "home") {
       L.marker(ll, { icon: L.divIcon({ className: "home-icon", html: "H", iconSize: [22, 22] }), keyboard: false })
         .bindTooltip("Home / dock", { className: "place-label" }).addTo(all);
     }
   }
   all.addTo(map);
+  labels.forEach((t) => t.addTo(map));
   L_.base = all;
   const b = all.getBounds();
   if (b.isValid()) map.fitBounds(b.pad(0.05));
