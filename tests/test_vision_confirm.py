@@ -107,6 +107,13 @@ def test_net_pieces_found_apart_join_when_a_bridge_is_seen():
     assert c.anomalies[0].length_m == pytest.approx(120, abs=1.0) and c.anomalies[0].sightings == 3
 
 
+def test_a_piece_read_along_the_wrong_diagonal_still_joins_its_net():
+    c = Confirmer()
+    c.add([sight("fishing_net", 50, 0, seq=1, line=((0, 0), (100, 0)))])
+    c.add([sight("fishing_net", 70, 1, seq=2, t=1, line=((60, -10), (80, 12)))])   # 30 m, 48 degrees off
+    assert len(c.anomalies) == 1 and c.anomalies[0].sightings == 2
+
+
 def test_parallel_nets_apart_and_crossing_lines_stay_separate():
     c = Confirmer()
     c.add([sight("fishing_net", 50, 0, seq=1, line=((0, 0), (100, 0))),

@@ -145,7 +145,7 @@ class Confirmer:
             if s.cls == "fishing_net" and a.line is not None:
                 seg_a = np.array([self._xy(*a.line[0]), self._xy(*a.line[1])])
                 d = _segment_distance(self._segment(s), seg_a)
-                if d > gate or not _parallel(self._segment(s), seg_a, self.policy.net_angle_deg):
+                if d > gate or not _same_net(self._segment(s), seg_a, self.policy.net_angle_deg, extent):
                     continue
             else:
                 d = float(np.linalg.norm(p - self._xy(a.lat, a.lon)))
@@ -234,7 +234,8 @@ class Confirmer:
                     continue
                 sb = np.array([self._xy(*b.line[0]), self._xy(*b.line[1])])
                 gate = a.uncertainty_m + b.uncertainty_m + CLASS_EXTENT_M["fishing_net"]
-                if _segment_distance(seg, sb) <= gate and _parallel(seg, sb, self.policy.net_angle_deg):
+                if _segment_distance(seg, sb) <= gate and _same_net(seg, sb, self.policy.net_angle_deg,
+                                                                     CLASS_EXTENT_M["fishing_net"]):
                     keep, drop = (t, o) if (a.first_seen_s, a.id) <= (b.first_seen_s, b.id) else (o, t)
                     self._absorb(keep, drop)
                     t = keep
@@ -306,6 +307,16 @@ def _crosses(a: np.ndarray, b: np.ndarray) -> bool:
     def orient(p, q, r):
         return np.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
     return (orient(a[0], a[1], b[0]) * orient(a[0], a[1], b[1]) < 0) and (orient(b[0], b[1], a[0]) * orient(b[0], b[1], a[1]) < 0)
+
+
+def _same_net(a: np.ndarray, b: np.ndarray, max_deg: float, extent_m: float) -> bool:
+    """Two pieces of one net: roughly parallel, or the middle of one lies on the other's line (a piece
+    whose box diagonal was read the wrong way still sits on the net it belongs to)."""
+    if _parallel(a, b, max_deg):
+        return True
+    short, long_ = (a, b) if np.linalg.norm(a[1] - a[0]) <= np.linalg.norm(b[1] - b[0]) else (b, a)
+    mid = (short[0] + short[1]) / 2
+    return _segment_distance(np.array([mid, mid]), long_) <= extent_m / 2
 
 
 def _parallel(a: np.ndarray, b: np.ndarray, max_deg: float, short_m: float = 15.0) -> bool:

@@ -22,6 +22,9 @@ def register(sub) -> None:
     p.add_argument("--frames", metavar="ENDPOINT",
                    help="frames to detect on: the SITL's ZeroMQ stream (tcp://HOST:PORT), or any OpenCV source "
                         "(rtsp://..., a video file) posed from drone 1's telemetry")
+    p.add_argument("--frames-backlog", type=int, default=8, metavar="N",
+                   help="frames waiting for the detector before the oldest are dropped to stay live (default 8; "
+                        "raise it for a sparse stream where every frame counts); all queued are looked at before exit")
     p.add_argument("--keys", type=Path, default=None,
                    help="ticket keys folder (server.key_secret and AGENCY.key files; default OUT/keys, missing pairs "
                         "are created there)")
@@ -81,7 +84,8 @@ def run(args) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     plan = _load_plan(args, site)
     patrol = Patrol(site, plan, args.connect, args.out, Settings(overlap_m=args.overlap_m, dock=args.dock),
-                    connect_timeout_s=args.connect_timeout, frames=args.frames)
+                    connect_timeout_s=args.connect_timeout, frames=args.frames,
+                    frames_backlog=max(1, args.frames_backlog), frames_drain_s=5.0 + 3.0 * max(1, args.frames_backlog))
     board = _start_dashboard(args, site)
     service, extra = None, None
     if args.frames:
