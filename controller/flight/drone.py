@@ -165,7 +165,7 @@ class DroneRunner:
         expired = link.clock.timer(self.settings.boot_wait_s, 5.0)
         while not expired() and not self.abort.is_set():
             s = tel.snapshot()
-            if s.gps_fix >= 3 and s.satellites >= 6 and s.ekf_ok:
+            if s.gps_fix >= 3 and s.satellites >= 6 and s.ekf_ok and s.home is not None:  # home follows the fix
                 break
             self.status.state = "waiting for GPS and EKF"
             time.sleep(0.05)
