@@ -168,22 +168,24 @@ def test_operator_sees_the_net_confirmed_and_brings_the_drone_home(tmp_path, bro
     assert hook.stats.tickets >= 1
 
 
-def _start_run(out, port: int, url: str) -> tuple[subprocess.Popen, str]:
+def _start_run(out, port: int, url: str, lines: list) -> tuple[subprocess.Popen, str]:
+    """`waterpatrol run` with its dashboard; what it prints goes to `lines` (for the failure messages)."""
     proc = subprocess.Popen([*CLI, "run", str(POND), "--patterns", "coverage", "--connect", url, "--out", str(out),
                              "--connect-timeout", "20", "--dashboard-port", str(port)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     for line in proc.stdout:
+        lines.append(line)
         if line.startswith("dashboard: "):
-            threading.Thread(target=proc.stdout.read, daemon=True).start()
+            threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True).start()
             return proc, line.split()[1]
-    raise AssertionError(f"`waterpatrol run` printed no dashboard address (exit {proc.wait()})")
+    raise AssertionError(f"`waterpatrol run` printed no dashboard address (exit {proc.wait()}): {''.join(lines)}")
 
 
 @pytest.mark.timeout(180)
 def test_the_page_recovers_when_the_controller_restarts(tmp_path, browser):
-    port = free_port()
+    port, lines = free_port(), []
     with sim_for(pond()) as sim:
-        proc, url = _start_run(tmp_path, port, sim.url())
+        proc, url = _start_run(tmp_path, port, sim.url(), lines)
         try:
             assert url == f"http://127.0.0.1:{port}/"
             browser.get(url)
@@ -192,12 +194,14 @@ def test_the_page_recovers_when_the_controller_restarts(tmp_path, browser):
             proc.send_signal(signal.SIGKILL)  # a crashed controller: its dashboard goes with it
             proc.wait(10)
             wait_js(browser, "return document.body.dataset.conn === 'reconnecting'", "the page to notice", timeout=10)
-            proc, _ = _start_run(tmp_path, port, sim.url())  # re-attaches to the drone in flight
+            proc, _ = _start_run(tmp_path, port, sim.url(), lines)  # re-attaches to the drone in flight
             wait_js(browser, "const d = window.waterpatrol.state.drones[1]; "
                              "return document.body.dataset.conn === 'live' && d && !d.stale", "the page to recover",
                     timeout=30)
             wait_marker_moves(browser)
             assert browser.find_element(By.ID, "banner").is_displayed() is False
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n`waterpatrol run` said:\n{''.join(lines[-30:])}") from None
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)

@@ -67,11 +67,10 @@ def run(args) -> int:
     from missions.site import load_site
 
     from ..dashboard import start
+    from ..dashboard.view import mission_db
     from ..flight.missionlog import MissionLog
 
-    db = args.out / "mission.db"
-    if not db.is_file():
-        raise UserError(f"--out {args.out}: no patrol there (no mission.db; give the folder of a `waterpatrol run`)")
+    db = mission_db(args.out)
     site_path = args.site
     if site_path is None:
         log = MissionLog(db)

@@ -11,7 +11,7 @@ from missions.site import Site
 
 from . import DEFAULT_PORT, TOKEN_ENV, loopback_host
 from .app import create_app
-from .view import RunView
+from .view import RunView, mission_db
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -115,10 +115,7 @@ def _outbox_for(run_dir: Path, outbox) -> Path:
     """The outbox to list; it may not exist yet (the page shows its tickets once it does)."""
     from ..flight.missionlog import MissionLog
 
-    db = run_dir / "mission.db"
-    if not db.is_file():
-        raise UserError(f"--out {run_dir}: no patrol there (no mission.db; give the folder of a `waterpatrol run`)")
-    ml = MissionLog(db)
+    ml = MissionLog(mission_db(run_dir))
     try:
         if outbox is not None:
             outbox = Path(outbox).resolve()

@@ -23,6 +23,14 @@ EVENTS_SHOWN = 30
 TICKETS_SHOWN = 200
 
 
+def mission_db(run_dir: Path) -> Path:
+    """The run folder's mission log, which must exist (opening a missing one would create it)."""
+    db = Path(run_dir) / "mission.db"
+    if not db.is_file():
+        raise UserError(f"--out {run_dir}: no patrol there (no mission.db; give the folder of a `waterpatrol run`)")
+    return db
+
+
 def map_config(site: Site) -> dict | None:
     """A site's optional offline background: `<site>.map.json` beside the site file.
 
@@ -95,12 +103,8 @@ def ticket_summary(doc: dict, deliveries) -> dict:
 class RunView:
     def __init__(self, run_dir: Path, site: Site, outbox: Path | None = None):
         self.run_dir = Path(run_dir)
-        db = self.run_dir / "mission.db"
-        if not db.is_file():
-            raise UserError(f"--out {self.run_dir}: no patrol there (no mission.db; give the folder of a "
-                            f"`waterpatrol run`)")
         self.site = site
-        self.log = MissionLog(db)
+        self.log = MissionLog(mission_db(self.run_dir))
         self.outbox_path = Path(outbox) if outbox else None
         self._outbox = None
         self._tickets: tuple[int, dict] | None = None
@@ -118,7 +122,7 @@ class RunView:
             bg = {k: v for k, v in self.background.items() if k not in ("pattern", "path")}
         return {"site": self.site.name, "home": list(self.site.info.home), "timezone": self.site.info.timezone,
                 "layers": {"type": "FeatureCollection", "features": site_features(self.site)},
-                "background": bg, "tickets": self.outbox_path is not None}
+                "background": bg}
 
     # ---- what changes ----------------------------------------------------------------------------------
     def outbox(self):
