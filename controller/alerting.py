@@ -39,7 +39,7 @@ class AlertStats:
     skipped: int = 0        # frames not looked at (takeoff and landing, below the detector's altitudes)
     detections: int = 0
     sightings: int = 0
-    off_surface: int = 0    # sightings on the wrong side of the shore for their class (dropped)
+    implausible: int = 0    # sightings dropped: the wrong size for their class, or the wrong side of the shore
     confirmed: int = 0
     tickets: int = 0
     updates: int = 0
@@ -127,7 +127,7 @@ class AlertHook:
             st.skipped += result.skipped is not None
             st.detections += len(result.detections)
             st.sightings += len(result.sightings)
-            st.off_surface += len(getattr(result, "dropped", ()))
+            st.implausible += len(getattr(result, "dropped", ()))
             for d in result.detections:
                 st.per_class[d.cls] = st.per_class.get(d.cls, 0) + 1
         if self.submit is None:

@@ -35,3 +35,16 @@ def test_the_error_radius_widens_the_shore():
     far = 31.3120 - 30 / M_LAT
     assert not c.plausible(_s("fishing_net", far, 120.6800, unc=3.0))
     assert c.plausible(_s("fishing_net", far, 120.6800, unc=30.0))
+
+
+def test_sizes_on_the_ground_must_fit_the_class():
+    from vision.size import plausible_size
+
+    def at(cls, px, gsd):
+        return Sighting(cls, 0.6, 31.3123, 120.6790, 3.0, 0.0, 1, 1, (100, 100, 100 + px, 100 + px / 2), gsd_m=gsd)
+    assert not plausible_size(at("fishing_boat", 40, 0.044))   # 1.8 m: a buoy, not a boat
+    assert plausible_size(at("fishing_boat", 120, 0.044))      # 5.3 m
+    assert not plausible_size(at("muck_truck", 60, 0.044))     # 2.6 m
+    assert not plausible_size(at("swimmer", 200, 0.07))        # 14 m
+    assert plausible_size(at("fishing_net", 20, 0.07))         # any piece of a net
+    assert plausible_size(at("fishing_boat", 40, 0.0))         # no ground distance known: kept

@@ -3,8 +3,9 @@
 `Detector(weights)` picks its backend from the file: `.onnx` runs in ONNX Runtime (CPU by default,
 the CUDA provider when asked and present), `.pt` runs the ultralytics module in torch (CUDA when
 available). Both take the same tiles and give rows (x1, y1, x2, y2, conf, class) per tile, so
-tiling, merging and net lines are shared. A model exported NMS-free (YOLO26's end-to-end head)
-gives rows directly; a raw head is decoded and NMS'd per class here (OpenCV, no torch needed).
+tiling, merging and net lines are shared. The shipped model keeps YOLO26's one-to-many head, decoded
+and NMS'd per class here (OpenCV, no torch needed); an NMS-free export (the end-to-end head) gives
+rows directly and is taken as it is.
 """
 from __future__ import annotations
 
@@ -112,8 +113,9 @@ class TorchBackend:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         model, _ = load_checkpoint(str(path), device=self.device, fuse=True)
         model.eval()
-        if hasattr(model, "end2end") and getattr(model.model[-1], "one2one_cv2", None) is not None:
-            model.end2end = True
+        head = model.model[-1]
+        if hasattr(head, "end2end"):    # the one-to-many head and our NMS, as the shipped ONNX (vision/model.py)
+            head.end2end = False
         self.half = self.device.type == "cuda" if half is None else half
         self.model = model.half() if self.half else model.float()
         names = getattr(model, "names", None) or dict(enumerate(CLASSES))

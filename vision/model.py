@@ -5,7 +5,7 @@
     m = Model("yolo26n")                          # a new model from vision/models/wp-yolo26n.yaml
     best = m.train("runs/data/data.yaml", out="runs/vision", recipe=Recipe(epochs=30))
     report = Model(best).val("runs/data")         # held-out metrics and geolocation error
-    onnx = Model(best).export()                   # NMS-free ONNX with dynamic batch and size
+    onnx = Model(best).export()                   # ONNX (one-to-many head) with dynamic batch and size
 
 Inference goes through `vision.detect.Detector` (built lazily, so a training-only Model never
 loads ONNX Runtime); training and export go through ultralytics, offline.

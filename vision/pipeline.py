@@ -15,6 +15,7 @@ import numpy as np
 from .confirm import ConfirmPolicy, Confirmer
 from .detect import Detector, decode_image
 from .georef import Georeferencer, PoseErrors
+from .size import plausible_size
 from .surface import SurfaceCheck
 from .types import Anomaly, CameraPose, Detection, Sighting
 
@@ -26,7 +27,7 @@ class FrameResult:
     sightings: list[Sighting] = field(default_factory=list)
     confirmed: list[Anomaly] = field(default_factory=list)     # confirmed by this frame (each anomaly once, ever)
     skipped: str | None = None                                 # why the frame was not looked at
-    dropped: list[Sighting] = field(default_factory=list)      # on the wrong side of the shore for their class
+    dropped: list[Sighting] = field(default_factory=list)      # implausible: wrong size, or wrong side of the shore
 
 
 # The detector is trained on frames 30-120 m above the water; below this, during takeoff and landing, the
@@ -55,10 +56,11 @@ class FramePipeline:
             image = decode_image(jpeg, f"frame {pose.vehicle}/{pose.seq}")
         dets = self.detector.detect(image)
         sights = self.georef.sightings(pose, dets)
-        dropped = []
-        if self.surface is not None:
-            dropped = [s for s in sights if not self.surface.plausible(s)]
-            sights = [s for s in sights if self.surface.plausible(s)]
+        ok, dropped = [], []
+        for s in sights:
+            good = plausible_size(s) and (self.surface is None or self.surface.plausible(s))
+            (ok if good else dropped).append(s)
+        sights = ok
         newly = self.confirmer.add(sights, frame_jpeg=jpeg, image=image)
         return FrameResult(pose, dets, sights, newly, dropped=dropped)
 

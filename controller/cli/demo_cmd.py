@@ -22,6 +22,9 @@ def register(sub) -> None:
                         "of water at 80 m is about four drone-hours of frames)")
     p.add_argument("--faults", type=Path, default=None, help="a fault scenario for the simulator (docs/sim.md)")
     p.add_argument("--json", action="store_true", help="print report.json on stdout at the end")
+    p.add_argument("--no-dashboard", action="store_true", help="do not serve the live operations map")
+    from .dashboard_cmd import add_serving_options
+    add_serving_options(p, prefix="dashboard-")
     p.set_defaults(run=run)
 
 
@@ -29,13 +32,14 @@ def run(args) -> int:
     import json
 
     from ..demo.run import ROOT, DemoOptions, run_demo
+    from .dashboard_cmd import serving
 
     patterns = [p.strip() for p in args.patterns.split(",")] if args.patterns else None
     if args.site is None and patterns is None:
         patterns = ["shoreline", "hotspots"]
     opt = DemoOptions(site=args.site or ROOT / "missions" / "examples" / "jinji.yaml", world=args.world,
                       out=args.out, speedup=args.speedup, drones=args.drones, fps=args.fps, patterns=patterns,
-                      faults=args.faults)
+                      faults=args.faults, dashboard=None if args.no_dashboard else serving(args, "dashboard-"))
     s = run_demo(opt)
     if args.json:
         print(json.dumps(s, indent=1, ensure_ascii=False))

@@ -40,6 +40,7 @@ class DemoOptions:
     faults: Path | None = None
     live: bool = True
     drain_s: float = 600.0
+    dashboard: dict | None = None        # controller.dashboard.start's host/port/token; None: no live page
     extra_run: dict = field(default_factory=dict)
 
 
@@ -198,6 +199,8 @@ def run_demo(opt: DemoOptions) -> dict:
                                  exercise=True, now_vehicle_s=vehicle_now)
         server, alert, endpoint = service.server, service.hook, service.endpoint
         stack.callback(server.stop)
+        if opt.dashboard is not None:
+            _start_dashboard(stack, out, site, service.outbox_path, opt.dashboard)
         for a in site.agencies:
             procs.start(f"feed-{a.name}", [*CLI, "feed", "--agency", a.name, "--server", endpoint, "--keys",
                                           str(out / "keys"), "--out", str(out / "feeds" / a.name)],
@@ -234,6 +237,19 @@ def run_demo(opt: DemoOptions) -> dict:
         summary = finish(site, opt, out, plan, outcome, alert, patrol, sim_s=sim_s,
                          wall_s=time.monotonic() - t0, peak_rss_mb=rss.peak_mb)
     return summary
+
+
+def _start_dashboard(stack, out: Path, site, outbox: Path, serving: dict) -> None:
+    """The live operations map beside the demo; a busy port costs the page, never the demo."""
+    from controller import dashboard
+
+    try:
+        board = dashboard.start(out / "run", site, outbox=outbox, **serving)
+    except UserError as exc:
+        print(f"dashboard: not started ({exc})", file=sys.stderr)
+        return
+    stack.callback(board.stop)
+    print(f"dashboard: {board.url}", file=sys.stderr, flush=True)
 
 
 def _counts(out: Path) -> dict:
