@@ -34,7 +34,7 @@ class DemoOptions:
     out: Path = Path("out/demo")
     speedup: float = 15.0
     drones: int = 3
-    fps: float = 0.2
+    fps: float | None = None             # None: LOOKS frames of each point along the track (frames_per_s)
     patterns: list[str] | None = None
     boot_s: float = 41.0
     faults: Path | None = None
@@ -42,6 +42,18 @@ class DemoOptions:
     drain_s: float = 600.0
     dashboard: dict | None = None        # controller.dashboard.start's host/port/token; None: no live page
     extra_run: dict = field(default_factory=dict)
+
+
+LOOKS = 3.0  # frames per point along the track: confirmation wants three sightings (vision.confirm)
+
+
+def frames_per_s(site, plan, looks: float = LOOKS) -> float:
+    """The frame rate that shows every point of the track in `looks` frames at the lowest altitude flown."""
+    import math
+
+    alt = min([s.altitude_m for s in plan.sorties] or [plan.altitude_m])
+    along_m = 2 * alt * math.tan(math.radians(site.camera.vfov_deg) / 2)
+    return round(min(max(looks * site.vehicle.cruise_speed_mps / along_m, 0.1), 2.0), 2)
 
 
 def free_ports(n: int, stride: int = 1) -> int:
@@ -178,11 +190,13 @@ def run_demo(opt: DemoOptions) -> dict:
         from missions.exports import write_all
         write_all(plan, site, out / "plan")
 
+        fps = opt.fps or frames_per_s(site, plan)
+        opt = dataclasses.replace(opt, fps=fps)      # the report gives the rate flown
         mav = free_ports(opt.drones, stride=10)
         frames_port, ticket_port = free_ports(1), free_ports(1)
         sim_args = [*CLI, "sim", str(opt.site), "--speedup", str(opt.speedup), "--vehicles", str(opt.drones),
                     "--port", str(mav), "--no-udp", "--quiet", "--boot-s", str(opt.boot_s), "--world", opt.world,
-                    "--frames", f"tcp://127.0.0.1:{frames_port}", "--fps", str(opt.fps)]
+                    "--frames", f"tcp://127.0.0.1:{frames_port}", "--fps", str(fps)]
         if opt.faults:
             sim_args += ["--faults", str(opt.faults)]
         procs.start("sim", sim_args, out / "logs" / "sim.log", wait_for="running")
