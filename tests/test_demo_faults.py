@@ -27,7 +27,7 @@ CLI = [sys.executable, "-m", "controller.cli"]
 AGENCIES = ("fisheries", "water_police", "city_management", "environment", "traffic_police")
 ROUTED = {"fishing_net": {"fisheries", "water_police"}, "waste_pile": {"city_management", "environment"}}
 SPEEDUP = 3
-FPS = 0.5
+FPS = 0.6       # three frames of every point along the track at 50 m (as the demo chooses)
 # simulated seconds after boot (41 s); the sortie takes off about 60 s after boot and flies about 330 s
 FAULTS = """faults:
   - {at: 150, fault: link_outage, duration: 35}

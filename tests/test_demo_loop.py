@@ -37,7 +37,7 @@ def _stored(out: Path, agency: str) -> list[dict]:
 def test_demo_on_a_small_lake_alerts_the_right_agencies_and_ignores_the_distractor(tmp_path):
     out = tmp_path / "demo"
     r = subprocess.run([sys.executable, "-m", "controller.cli", "demo", str(SITE), "--world", str(WORLD),
-                        "--out", str(out), "--drones", "1", "--fps", "0.5", "--no-dashboard", "--json"], cwd=ROOT, capture_output=True, text=True,
+                        "--out", str(out), "--drones", "1", "--no-dashboard", "--json"], cwd=ROOT, capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     s = json.loads(r.stdout)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .types import Sighting
 
 LONG_SIDE_M = {
-    "fishing_boat": (2.0, 24.0),
+    "fishing_boat": (2.4, 24.0),      # the smallest boats are 2.5 m; a box is never much shorter than its object
     "swimmer": (0.5, 4.5),
     "waste_pile": (1.2, 64.0),
     "muck_truck": (4.0, 20.0),
