@@ -127,7 +127,7 @@ class AlertHook:
             st.skipped += result.skipped is not None
             st.detections += len(result.detections)
             st.sightings += len(result.sightings)
-            st.implausible += len(getattr(result, "dropped", ()))
+            st.implausible += len(result.dropped)
             for d in result.detections:
                 st.per_class[d.cls] = st.per_class.get(d.cls, 0) + 1
         if self.submit is None:

@@ -97,27 +97,31 @@ def draw_part(img: np.ndarray, part: Part, uv: np.ndarray, depth: np.ndarray, fx
                                                              cv2.LINE_AA, SHIFT), part.alpha)
 
 
-def draw_item(img: np.ndarray, item: Item, view: View) -> None:
-    if not item.parts:
-        return
+def _projected_in_paint_order(item: Item, view: View):
+    """The item's parts projected (uv, depth, part bounds) and the order to paint them: each run of
+    walls farthest first, so the near faces end on top."""
     counts = [len(p.pts) for p in item.parts]
     uv, depth = view.project(np.vstack([p.pts for p in item.parts]))
     bounds = np.cumsum([0] + counts)
     order = list(range(len(item.parts)))
-    # paint each run of walls farthest first, so the near faces end on top
     cam = np.asarray(view.center)
     k = 0
     while k < len(order):
-        if item.parts[k].wall:
-            e = k
-            while e < len(order) and item.parts[e].wall:
-                e += 1
-            run = order[k:e]
-            run.sort(key=lambda i: -float(np.linalg.norm(item.parts[i].pts.mean(axis=0) - cam)))
-            order[k:e] = run
-            k = e
-        else:
+        if not item.parts[k].wall:
             k += 1
+            continue
+        e = k
+        while e < len(order) and item.parts[e].wall:
+            e += 1
+        order[k:e] = sorted(order[k:e], key=lambda i: -float(np.linalg.norm(item.parts[i].pts.mean(axis=0) - cam)))
+        k = e
+    return uv, depth, bounds, order
+
+
+def draw_item(img: np.ndarray, item: Item, view: View) -> None:
+    if not item.parts:
+        return
+    uv, depth, bounds, order = _projected_in_paint_order(item, view)
     fx = view.K.fx
     h, w = img.shape[:2]
     ok_depth = depth >= NEAR_M
@@ -244,23 +248,7 @@ def draw_item_exact(img: np.ndarray, item: Item, view: View) -> None:
     """Draw a planted object so that each pixel shows the share of it the object covers (labels rely on it)."""
     if not item.parts:
         return
-    counts = [len(p.pts) for p in item.parts]
-    uv, depth = view.project(np.vstack([p.pts for p in item.parts]))
-    bounds = np.cumsum([0] + counts)
-    order = list(range(len(item.parts)))
-    cam = np.asarray(view.center)
-    k = 0
-    while k < len(order):
-        if item.parts[k].wall:
-            e = k
-            while e < len(order) and item.parts[e].wall:
-                e += 1
-            run = order[k:e]
-            run.sort(key=lambda i: -float(np.linalg.norm(item.parts[i].pts.mean(axis=0) - cam)))
-            order[k:e] = run
-            k = e
-        else:
-            k += 1
+    uv, depth, bounds, order = _projected_in_paint_order(item, view)
     h, w = img.shape[:2]
     fx = view.K.fx
     todo = []
