@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,7 @@ from missions.planner import plan_patrol
 from missions.site import load_site
 
 from .browser_support import artifacts, chromium, page_state, wait_js
+from .camera_support import free_port
 from .controller_support import POND, ROOT, pond, sim_for
 from .tickets_support import Partner, identity
 
@@ -39,12 +39,6 @@ NETWATCH = ROOT / "tests" / "data" / "netwatch.yaml"
 WORLD = ROOT / "tests" / "data" / "pond.world.yaml"
 CLI = [sys.executable, "-m", "controller.cli"]
 MARKER = "document.querySelector('.drone-marker[data-drone=\"1\"]')"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """`waterpatrol sim`: endpoints printed, several vehicles, Ctrl-C exits cleanly, user errors in one line."""
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,34 +9,11 @@ import pytest
 from pymavlink import mavutil
 
 from controller.cli import main
+from controller.demo.run import free_ports
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "missions/examples/jinji.yaml"
 CLI = [sys.executable, "-m", "controller.cli", "sim"]
-
-
-def free_port_block(n: int) -> int:
-    """A base port with base + 10*i free for TCP and UDP, i < n."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + 10 * n > 65000:
-            continue
-        try:
-            socks = []
-            for i in range(n):
-                for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                    t = socket.socket(socket.AF_INET, kind)
-                    socks.append(t)
-                    t.bind(("127.0.0.1", base + 10 * i))
-            return base
-        except OSError:
-            continue
-        finally:
-            for t in socks:
-                t.close()
-    raise RuntimeError("no free port block")
 
 
 def test_help_documents_the_fault_options(capsys):
@@ -51,7 +27,7 @@ def test_help_documents_the_fault_options(capsys):
 
 
 def test_sim_prints_endpoints_serves_each_vehicle_and_stops_on_ctrl_c():
-    base = free_port_block(2)
+    base = free_ports(2, stride=10)
     proc = subprocess.Popen(CLI + [str(SITE), "--vehicles", "2", "--port", str(base), "--speedup", "10", "--quiet",
                                    "--boot-s", "3"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
