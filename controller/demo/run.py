@@ -8,7 +8,6 @@ this process. Ctrl-C brings the drones home first, then everything stops and the
 from __future__ import annotations
 
 import dataclasses
-import json
 import signal
 import socket
 import subprocess
