@@ -88,21 +88,21 @@ def run(args) -> int:
                     frames_backlog=max(1, args.frames_backlog), frames_drain_s=5.0 + 3.0 * max(1, args.frames_backlog))
     board = _start_dashboard(args, site)
     service, extra = None, None
-    if args.frames:
-        service = _start_alerting(args, site, patrol)
-        patrol.frame_hooks.append(service.hook)
-        st = service.hook.stats
-        extra = lambda: (f"frames {st.frames} detections {st.detections} confirmed {st.confirmed} "  # noqa: E731
-                         f"tickets {st.tickets} (+{st.updates} updates)")
-    patrol.install_sigint()
     try:
+        if args.frames:
+            service = _start_alerting(args, site, patrol)
+            patrol.frame_hooks.append(service.hook)
+            st = service.hook.stats
+            extra = lambda: (f"frames {st.frames} detections {st.detections} confirmed {st.confirmed} "  # noqa: E731
+                             f"tickets {st.tickets} (+{st.updates} updates)")
+        patrol.install_sigint()
         with LiveStatus(len(plan.sorties), extra=extra) as live:
             outcome = patrol.run(on_tick=live.update)
-    finally:
+    finally:  # the ticket server and the map stop however the patrol ended
         if service is not None:
             service.stop()
-    if board is not None:
-        board.stop()
+        if board is not None:
+            board.stop()
     word = "completed" if outcome.completed else "NOT completed"
     print(f"patrol {word}: {outcome.sorties} sorties; log, run.json and track.geojson in {outcome.out}/")
     for err in outcome.failed:
