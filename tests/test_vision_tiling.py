@@ -117,3 +117,14 @@ def test_pieces_of_a_net_in_one_tile_are_one_line():
                   [0, 0, 0], line_classes=frozenset({0}))
     assert len(b) == 2
     assert sorted(map(tuple, b.round().tolist())) == [(100, 100, 500, 180), (100, 400, 300, 440)]
+
+
+def test_a_faint_guess_overlapping_a_confident_box_does_not_widen_it():
+    # what an evaluation at conf 0.001 sees: a net piece at 0.8 and a wide faint box over it (and the
+    # water beside it) at 0.01; the faint box is absorbed, the confident one keeps its shape
+    faint = [80, 60, 900, 600]
+    b, s, c = run([[100, 100, 300, 140], faint], [0.8, 0.01], [0, 0], [0, 0], line_classes=frozenset({0}))
+    assert len(b) == 1 and b[0] == pytest.approx([100, 100, 300, 140]) and s[0] == pytest.approx(0.8)
+    # the same two boxes scored alike are one line: the union
+    b, s, c = run([[100, 100, 300, 140], faint], [0.8, 0.5], [0, 0], [0, 0], line_classes=frozenset({0}))
+    assert len(b) == 1 and b[0] == pytest.approx(faint)

@@ -149,5 +149,10 @@ def run_eval(args) -> int:
         at80 = f", median at 70-90 m {rep.geo_err_median_80m_m:.2f} m" if rep.geo_err_median_80m_m is not None else ""
         print(f"geolocation error over {rep.geo_samples} matched detections: median {rep.geo_err_median_m:.2f} m, "
               f"p95 {rep.geo_err_p95_m:.2f} m{at80}")
+    nl = rep.net_line
+    if nl.get("nets"):
+        prec = f"{nl['precision']:.3f}" if nl["precision"] is not None else "-"
+        print(f"nets by their line (within {nl['tol_px']:g} px): found {nl['found']} of {nl['nets']} "
+              f"(recall {nl['recall']:.3f}); {nl['right']} of {nl['detections']} net detections on a net (precision {prec})")
     sys.stdout.flush()
     return 0

@@ -8,6 +8,12 @@ Geolocation: every detection at the operating confidence that matches a truth bo
 same class) is georeferenced from the frame's pose after adding pose noise like the simulator's
 (GPS 0.3 m, as SIM_GPS1_NOISE, plus small attitude noise), and compared with the truth: the
 object's centre, or for a net the nearest point of its line (a box sees a piece of the line).
+
+Nets also get line figures, closer to what a patrol needs than box IoU (a slanted net's box is mostly
+water, and a detector that finds the line in two pieces scores no box match): at the operating
+confidence, a net is found when the lines of the net detections (vision/netline.py) run within
+NET_LINE_TOL_PX of at least half of its visible line; a net detection is right when at least half of
+its line runs within that distance of a planted net.
 """
 from __future__ import annotations
 
@@ -18,15 +24,20 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from shapely.geometry import LineString, box as sbox
+from shapely.ops import unary_union
 
 from .classes import CLASSES
 from .confirm import LocalMetric
 from .georef import Georeferencer, PoseErrors
+from .netline import line_ends
 from .tiling import iou
 from .types import CameraPose
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 GEO_MATCH_IOU = 0.3
+NET_LINE_TOL_PX = 15.0
+NET_LINE_SHARE = 0.5
 # noise drawn onto each held-out frame's pose before georeferencing (one sigma)
 EVAL_NOISE = PoseErrors(gps_m=0.3, alt_m=0.2, roll_deg=0.2, pitch_deg=0.2, yaw_deg=0.5, gimbal_deg=0.1, time_s=0.0,
                         box_frac=0.0)
@@ -54,6 +65,7 @@ class EvalReport:
     data: str = ""
     best_f1_conf: float | None = None
     geo_by_class: dict = field(default_factory=dict)
+    net_line: dict = field(default_factory=dict)    # nets found by their line: found/nets, right/detections
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,6 +141,23 @@ def _geo_error(geo: Georeferencer, pose: CameraPose, box, cls: str, truth: dict)
     return float(np.linalg.norm(p))
 
 
+def net_line_hits(image: np.ndarray, boxes: np.ndarray, truths: list[dict], width: int, height: int) -> tuple[int, int, int]:
+    """(nets found, nets visible, net detections lying on a net) for one frame; see the module docstring."""
+    frame = sbox(0, 0, width, height)
+    lines = [LineString(line_ends(image, b)) for b in boxes]
+    nets = []
+    for t in truths:
+        if t["cls"] == "fishing_net" and t.get("line_px") and len(t["line_px"]) >= 2:
+            vis = LineString(t["line_px"]).intersection(frame)
+            if not vis.is_empty and vis.length >= 20:
+                nets.append(vis)
+    near_dets = unary_union([ln.buffer(NET_LINE_TOL_PX) for ln in lines]) if lines else None
+    found = sum(1 for n in nets if near_dets is not None and n.intersection(near_dets).length >= NET_LINE_SHARE * n.length)
+    near_nets = unary_union([n.buffer(NET_LINE_TOL_PX) for n in nets]) if nets else None
+    right = sum(1 for ln in lines if near_nets is not None and ln.intersection(near_nets).length >= NET_LINE_SHARE * ln.length)
+    return found, len(nets), right
+
+
 def evaluate(detector, data: str | Path, conf: float | None = None, noise: PoseErrors = EVAL_NOISE, seed: int = 0,
              progress: Callable[[int, int], None] | None = None) -> EvalReport:
     """Run `detector` (a vision.detect.Detector) over a held-out set; see the module docstring."""
@@ -142,6 +171,8 @@ def evaluate(detector, data: str | Path, conf: float | None = None, noise: PoseE
     op_tp = {c: 0 for c in range(len(names))}
     op_fp = {c: 0 for c in range(len(names))}
     geo_errs, geo_80, geo_cls = [], [], {n: [] for n in names}
+    net_id = names.index("fishing_net") if "fishing_net" in names else None
+    net_found = net_seen = net_right = net_dets = 0
     f1_grid = np.linspace(0.05, 0.9, 18)
     grid_tp = np.zeros((len(f1_grid), len(names)))
     grid_np = np.zeros((len(f1_grid), len(names)))
@@ -168,6 +199,11 @@ def evaluate(detector, data: str | Path, conf: float | None = None, noise: PoseE
             tb = np.array([t["box"] for t in truths], float).reshape(-1, 4)
             tc = np.array([CLASSES.index(t["cls"]) for t in truths])
             bo, co = b[sel], c[sel]
+            if net_id is not None:
+                H, W = image.shape[:2]
+                nb = bo[co == net_id]
+                f, n, r = net_line_hits(image, nb, truths, W, H)
+                net_found, net_seen, net_right, net_dets = net_found + f, net_seen + n, net_right + r, net_dets + len(nb)
             if len(bo) and len(tb):
                 ious = np.where(co[:, None] == tc[None, :], iou(bo, tb), 0.0)
                 for i in np.argsort(-s[sel]):
@@ -216,4 +252,7 @@ def evaluate(detector, data: str | Path, conf: float | None = None, noise: PoseE
         geo_err_p95_m=float(np.percentile(geo_errs, 95)) if geo_errs else None,
         geo_err_median_80m_m=med(geo_80), geo_samples=len(geo_errs), conf=float(conf), images=len(items),
         data=str(data), best_f1_conf=float(f1_grid[int(np.argmax(f1))]) if f1 else None,
-        geo_by_class={n: med(v) for n, v in geo_cls.items()})
+        geo_by_class={n: med(v) for n, v in geo_cls.items()},
+        net_line={"nets": net_seen, "found": net_found, "recall": net_found / net_seen if net_seen else None,
+                  "detections": net_dets, "right": net_right,
+                  "precision": net_right / net_dets if net_dets else None, "tol_px": NET_LINE_TOL_PX})

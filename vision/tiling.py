@@ -134,7 +134,7 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
           frame_w: int, frame_h: int, ios_thresh: float = 0.6, seam_margin: float = 4.0,
           seam_along: float = 0.5, line_classes: frozenset = frozenset(),
           seam_min_conf: float = 0.05, same_iou: float = 0.7,
-          cross_class_iou: float = 0.85) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+          cross_class_iou: float = 0.85, grow_min_frac: float = 0.25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Join the boxes of all tiles into the frame's detections, class by class.
 
     First duplicates: a box absorbs the lower-scored boxes of other tiles that it overlaps (intersection
@@ -144,7 +144,10 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
     `line_classes` (nets) join across a seam without lining up along it, and join any box of theirs they
     overlap, in the same tile too (a model may see one long line as a few pieces). Near-copies in one
     tile (IoU >= same_iou) are one box; a box almost identical (IoU >= cross_class_iou) to a
-    higher-scored box of another class is dropped: one object, one class.
+    higher-scored box of another class is dropped: one object, one class. A box absorbed by a
+    higher-scored one widens it only if it scores at least `grow_min_frac` of it (and `seam_min_conf`):
+    faint guesses are dropped, not unioned, so a confident box keeps its shape however low the
+    threshold (an evaluation at conf 0.001 sees the boxes the controller sees at its own threshold).
     """
     boxes = np.asarray(boxes, dtype=float).reshape(-1, 4)
     scores = np.asarray(scores, dtype=float).reshape(-1)
@@ -167,9 +170,10 @@ def merge(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, tile_ids: 
             members = np.flatnonzero(alive & dup[i])
             members = np.append(members, i)
             alive[members] = False
-            mb = B[members]
+            grow = members[(S[members] >= grow_min_frac * S[i]) & (S[members] >= min(seam_min_conf, S[i]))]
+            mb = B[grow]
             groups.append([np.array([mb[:, 0].min(), mb[:, 1].min(), mb[:, 2].max(), mb[:, 3].max()]), float(S[i]),
-                           set(int(t) for t in T[members])])
+                           set(int(t) for t in T[grow])])
         along = 0.0 if c in line_classes else seam_along
         strong = [g for g in groups if g[1] >= seam_min_conf]
         weak = [g for g in groups if g[1] < seam_min_conf]
