@@ -40,13 +40,13 @@ def line_ends(image: np.ndarray, box, pad_px: float = 3.0) -> Ends:
 
 def _deviation(image: np.ndarray, x1: float, y1: float, x2: float, y2: float):
     """|grey - median| over the box, widened a little: a float is a few pixels, so look near the line."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    H, W = gray.shape
+    H, W = image.shape[:2]
     x0, y0 = max(int(x1), 0), max(int(y1), 0)
     xe, ye = min(int(np.ceil(x2)) + 1, W), min(int(np.ceil(y2)) + 1, H)
     if xe <= x0 or ye <= y0:
         return None
-    roi = gray[y0:ye, x0:xe].astype(np.float32)
+    roi = image[y0:ye, x0:xe]
+    roi = (roi if roi.ndim == 2 else cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY)).astype(np.float32)
     dev = cv2.dilate(np.abs(roi - float(np.median(roi))), np.ones((3, 3), np.uint8))
     return dev, x0, y0
 
