@@ -154,7 +154,8 @@ def net_line_hits(image: np.ndarray, boxes: np.ndarray, truths: list[dict], widt
     near_dets = unary_union([ln.buffer(NET_LINE_TOL_PX) for ln in lines]) if lines else None
     found = sum(1 for n in nets if near_dets is not None and n.intersection(near_dets).length >= NET_LINE_SHARE * n.length)
     near_nets = unary_union([n.buffer(NET_LINE_TOL_PX) for n in nets]) if nets else None
-    right = sum(1 for ln in lines if near_nets is not None and ln.intersection(near_nets).length >= NET_LINE_SHARE * ln.length)
+    right = sum(1 for ln in lines if near_nets is not None and ln.length > 0
+                and ln.intersection(near_nets).length >= NET_LINE_SHARE * ln.length)
     return found, len(nets), right
 
 
