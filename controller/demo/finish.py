@@ -11,7 +11,7 @@ import numpy as np
 from controller.tickets.outbox import Outbox
 
 from .report import draw_map, score_dict, write_report
-from .score import TicketPoint, score, truth_objects
+from .score import TicketPoint, near_misses, score, truth_objects
 
 
 def _tracks(site, out: Path) -> list[np.ndarray]:
@@ -85,6 +85,9 @@ def finish(site, opt, out: Path, plan, outcome, alert, patrol, *, sim_s: float, 
         "agencies": per_agency, "sim_s": round(sim_s, 1), "wall_s": round(wall_s, 1),
         "peak_rss_mb": round(peak_rss_mb, 1), "patrol_completed": outcome.completed, "patrol_errors": outcome.failed,
         "missed": s.missed, "false_alarms": s.false_alarms, "frames": frames,
+        # of each missed object: was it seen but never confirmed (how often, how sure), or never seen at all
+        "near_misses": near_misses(s.missed, anomalies, [a for a in alert.vision.anomalies if not a.confirmed],
+                                   site.frame),
         "vision": {"frames": alert.stats.frames, "skipped_low": alert.stats.skipped, "detections": alert.stats.detections,
                    "sightings": alert.stats.sightings, "implausible": alert.stats.implausible, "confirmed": alert.stats.confirmed,
                    "ticket_updates": alert.stats.updates, "errors": alert.stats.errors,

@@ -137,9 +137,25 @@ all processes together peaked at {fig['peak_rss_mb']:.0f} MB resident.</p>
 <h2>Tickets</h2>
 <table><tr><th>evidence</th><th>what</th><th>where</th><th>against the truth</th><th>seen</th><th>agencies</th><th>ticket</th></tr>
 {''.join(cells)}</table>
-<h2>Missed</h2><p>{html.escape(', '.join(fig['missed']) or 'nothing')}</p>
+<h2>Missed</h2>{_missed_html(fig)}
 </body></html>"""
     (out / "report.html").write_text(page, encoding="utf-8")
+
+
+def _missed_html(fig: dict) -> str:
+    """Each missed object, and whether vision saw it without confirming it (what to tune, or to train)."""
+    if not fig["missed"]:
+        return "<p>nothing</p>"
+    near = fig.get("near_misses", {})
+
+    def why(oid: str) -> str:
+        n = near.get(oid) or {}
+        if not n.get("seen"):
+            return "never seen (or never where it is)"
+        return (f"seen {n['sightings']} time(s), combined confidence {n['confidence']:.2f}, "
+                f"{n['error_m']:.1f} m off: not confirmed")
+    rows = "".join(f"<tr><td>{html.escape(o)}</td><td>{html.escape(why(o))}</td></tr>" for o in fig["missed"])
+    return f"<table><tr><th>planted object</th><th>what vision had of it</th></tr>{rows}</table>"
 
 
 def score_dict(s: Score) -> dict:

@@ -107,3 +107,18 @@ def score(tickets: list[TicketPoint], truth: list[TruthObject], frame: LocalFram
         loc_err_median_m=round(float(np.median(errs)), 2) if errs is not None else None,
         loc_err_p95_m=round(float(np.percentile(errs, 95)), 2) if errs is not None else None,
         per_class_counts=counts)
+
+
+def near_misses(missed: list[str], truth: list[TruthObject], candidates: list, frame: LocalFrame) -> dict[str, dict]:
+    """What vision held, unconfirmed, of each object no ticket found: `candidates` are its anomalies that
+    were never confirmed (vision.types.Anomaly). Matched by the tickets' rule, so 'seen' means a ticket
+    would have been right had the candidate been confirmed."""
+    miss = [o for o in truth if o.id in set(missed)]
+    by_id = {a.id: a for a in candidates}
+    pts = [TicketPoint(a.id, a.cls, a.lat, a.lon, float(a.uncertainty_m)) for a in candidates]
+    out: dict[str, dict] = {o.id: {"seen": False} for o in miss}
+    for m in score(pts, miss, frame).matches:
+        a = by_id[m.ticket]
+        out[m.truth] = {"seen": True, "sightings": int(a.sightings), "confidence": round(float(a.confidence), 3),
+                        "error_m": m.error_m}
+    return out
